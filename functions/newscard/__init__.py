@@ -1,0 +1,4 @@
+"""Newscard: article JSON in, article page and social share cards out."""
+
+# Bumped whenever rendering output changes, so republishing identical input re-renders.
+RENDERER_VERSION = "1"

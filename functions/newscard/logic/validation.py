@@ -1,0 +1,157 @@
+"""Bytes in, a validated Article or a list of plain-language problems out."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from newscard.models.article import MAX_DOCUMENT_BYTES, Article
+from newscard.models.errors import ArticleRejected, ArticleTooLarge, Problem
+
+_BLOCK_TYPES = ("paragraph", "heading", "image", "quote")
+# Nesting deeper than any valid article; refused before json.loads can recurse on it.
+_MAX_NESTING = 32
+
+# Messages for fields whose absence a newsroom reader should hear about in their own words.
+_MISSING_MESSAGES = {
+    "alt": "images need alt text (a description for readers who cannot see them)",
+    "headline": "the article needs a headline",
+    "section": "the article needs a section",
+    "published_at": "the article needs a publication date and time (published_at)",
+    "body": "the article needs a body",
+    "text": "this block needs text",
+    "src": "images need a src",
+    "type": "each body block needs a type: paragraph, heading, image or quote",
+}
+
+
+def parse_article(raw: bytes) -> Article:
+    """Decode and validate an article document; raise ArticleRejected with every problem found."""
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise ArticleTooLarge(
+            [Problem("", f"the document is {len(raw):,} bytes; the limit is {MAX_DOCUMENT_BYTES:,} (1 MiB)")]
+        )
+    document = _decode_json(raw)
+    if not isinstance(document, dict):
+        raise ArticleRejected([Problem("", "the document must be a JSON object ({...})")])
+    try:
+        return Article.model_validate(document)
+    except ValidationError as error:
+        raise ArticleRejected([_problem(detail) for detail in error.errors()]) from None
+
+
+def _decode_json(raw: bytes) -> Any:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ArticleRejected(
+            [Problem("", f"the file is not UTF-8 text (bad byte at position {error.start})")]
+        ) from None
+    if _nesting_depth(text) > _MAX_NESTING:
+        raise ArticleRejected([Problem("", "the document is nested too deeply to be an article")])
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        raise ArticleRejected(
+            [
+                Problem(
+                    "",
+                    f"the file is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}",
+                )
+            ]
+        ) from None
+    except ValueError as error:
+        raise ArticleRejected([Problem("", str(error))]) from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"the file is not valid JSON: {name} is not allowed")
+
+
+def _nesting_depth(text: str) -> int:
+    """Deepest bracket nesting outside strings; cheap, and keeps json.loads off deep recursion."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _pointer(loc: tuple[int | str, ...]) -> str:
+    # Discriminated unions and validators add tags (the block type, "function-after[...]")
+    # to pydantic's location; readers only care about the JSON path.
+    parts = [
+        str(part) for part in loc if not (isinstance(part, str) and (part in _BLOCK_TYPES or "[" in part))
+    ]
+    return "/" + "/".join(parts) if parts else ""
+
+
+def _problem(detail: ErrorDetails) -> Problem:
+    loc = _pointer(detail["loc"])
+    field = str(loc.rsplit("/", 1)[-1]) if loc else ""
+    kind = detail["type"]
+    ctx = detail.get("ctx") or {}
+    if kind == "missing":
+        msg = _MISSING_MESSAGES.get(field, f"{field} is required")
+    elif kind == "extra_forbidden":
+        msg = f"unknown field '{field}' (check the spelling; unknown fields are not allowed)"
+    elif kind in (
+        "string_type",
+        "int_type",
+        "float_type",
+        "list_type",
+        "dict_type",
+        "model_type",
+        "bool_type",
+    ):
+        expected = {
+            "string_type": "text",
+            "list_type": "a list",
+            "dict_type": "an object",
+            "model_type": "an object",
+            "float_type": "a number",
+            "int_type": "a whole number",
+            "bool_type": "true or false",
+        }[kind]
+        msg = f"must be {expected}"
+    elif kind == "too_short" and field == "body":
+        msg = "the article needs at least one body block"
+    elif kind == "too_short":
+        msg = "must not be empty"
+    elif kind == "too_long":
+        msg = f"has too many items (at most {ctx.get('max_length')})"
+    elif kind == "string_too_long":
+        msg = f"must be at most {ctx.get('max_length')} characters"
+    elif kind == "string_pattern_mismatch" and field == "slug":
+        msg = "a slug uses lowercase letters, digits and single hyphens, like my-article-2025"
+    elif kind == "union_tag_invalid":
+        msg = "each body block's type must be paragraph, heading, image or quote"
+    elif kind == "union_tag_not_found":
+        msg = _MISSING_MESSAGES["type"]
+    elif kind in ("greater_than_equal", "less_than_equal"):
+        msg = "must be between 0 and 1"
+    elif kind == "timezone_aware":
+        msg = "must include a UTC offset, like +00:00"
+    elif kind in ("datetime_from_date_parsing", "datetime_parsing", "datetime_type"):
+        msg = "must be a date and time like 2025-12-06T09:00:00+00:00"
+    elif kind == "value_error":
+        msg = str(ctx.get("error", detail["msg"]))
+    else:
+        msg = detail["msg"]
+    return Problem(loc, msg)

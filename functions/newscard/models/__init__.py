@@ -1,0 +1,1 @@
+"""Pydantic models at every boundary: article in, manifest and report out, settings."""

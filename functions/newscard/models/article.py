@@ -1,0 +1,313 @@
+"""The article format, v1 (SPEC section 1): the one place its rules live."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+MAX_DOCUMENT_BYTES = 1024 * 1024
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+SLUG_MAX = 96
+RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "ps", "sd", "ug", "yi", "dv", "ckb"})
+
+# C0/C1 controls (tab and newline are whitespace, handled by collapsing) and the bidi
+# embedding/override/isolate controls behind "Trojan Source"-style display spoofing.
+_FORBIDDEN_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_WHITESPACE_RUN = re.compile(r"\s+")
+# RFC 3339 date-time; the offset is mandatory so times are never ambiguous.
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+_BCP47 = re.compile(
+    r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|\d{3}))?(-[A-Za-z0-9]{5,8}|-\d[A-Za-z0-9]{3})*$"
+)
+
+
+def _clean_text(value: str) -> str:
+    """Reject control and bidi-override characters, then collapse whitespace runs."""
+    if _FORBIDDEN_CHARS.search(value):
+        bad = _FORBIDDEN_CHARS.search(value)
+        assert bad is not None
+        raise ValueError(f"contains an invisible control character (U+{ord(bad.group()):04X}); remove it")
+    return _WHITESPACE_RUN.sub(" ", value).strip()
+
+
+def _require_rfc3339(value: object) -> object:
+    if isinstance(value, str) and not _RFC3339.match(value):
+        raise ValueError("must be a date and time with a UTC offset, like 2025-12-06T09:00:00+00:00")
+    if not isinstance(value, str):
+        raise ValueError("must be a date and time written as text, like 2025-12-06T09:00:00+00:00")
+    return value
+
+
+def _require_image_src(value: str) -> str:
+    if value.startswith("https://"):
+        return value
+    segments = value.split("/")
+    if (
+        segments[0] == "assets"
+        and len(segments) > 1
+        and all(segment not in ("", ".", "..") and "\\" not in segment for segment in segments[1:])
+    ):
+        return value
+    raise ValueError("must be a file under assets/ (like assets/photo.jpg) or an https:// address")
+
+
+def _require_https(value: str) -> str:
+    if not re.match(r"^https://[^\s/?#]+[^\s]*$", value):
+        raise ValueError("must be a full https:// address")
+    return value
+
+
+def _require_language(value: str) -> str:
+    if not _BCP47.match(value):
+        raise ValueError("must be a language tag like en, fr, ar or pt-BR")
+    return value
+
+
+def _length_between(low: int, high: int) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if len(value) < low:
+            raise ValueError("must not be empty")
+        if len(value) > high:
+            raise ValueError(f"must be at most {high} characters (this one has {len(value)})")
+        return value
+
+    return check
+
+
+Headline = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_between(1, 300))]
+Dek = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_between(0, 600))]
+Section = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_between(1, 80))]
+ShortText = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_between(1, 300))]
+AltText = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_between(1, 1000))]
+Caption = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_between(0, 1000))]
+BodyText = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_between(1, 20_000))]
+Tag = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_between(1, 40))]
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_require_rfc3339)]
+ImageSrc = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_require_image_src)]
+HttpsUrl = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_require_https)]
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=SLUG_MAX)]
+Language = Annotated[str, StringConstraints(max_length=35), AfterValidator(_require_language)]
+
+
+class _Strict(BaseModel):
+    # Unknown fields are rejected so a typo ("hedline") never silently vanishes.
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+class FocalPoint(_Strict):
+    x: float = Field(ge=0, le=1)
+    y: float = Field(ge=0, le=1)
+
+
+class Author(_Strict):
+    name: ShortText
+    url: HttpsUrl | None = None
+
+
+class Hero(_Strict):
+    src: ImageSrc
+    alt: AltText
+    caption: Caption | None = None
+    credit: Caption | None = None
+    focal_point: FocalPoint | None = None
+
+
+class ParagraphBlock(_Strict):
+    type: Literal["paragraph"]
+    text: BodyText
+
+
+class HeadingBlock(_Strict):
+    type: Literal["heading"]
+    text: ShortText
+
+
+class ImageBlock(_Strict):
+    type: Literal["image"]
+    src: ImageSrc
+    alt: AltText
+    caption: Caption | None = None
+    credit: Caption | None = None
+
+
+class QuoteBlock(_Strict):
+    type: Literal["quote"]
+    text: BodyText
+    attribution: ShortText | None = None
+
+
+Block = Annotated[ParagraphBlock | HeadingBlock | ImageBlock | QuoteBlock, Field(discriminator="type")]
+
+
+class Article(_Strict):
+    """A validated article; derived values (slug, direction) are properties, never stored twice."""
+
+    headline: Headline
+    slug: Slug | None = None
+    dek: Dek | None = None
+    section: Section
+    published_at: Timestamp
+    updated_at: Timestamp | None = None
+    language: Language = "en"
+    authors: list[Author] = Field(default_factory=list, max_length=50)
+    hero: Hero | None = None
+    body: list[Block] = Field(min_length=1, max_length=2000)
+    tags: list[Tag] = Field(default_factory=list, max_length=20)
+    canonical_url: HttpsUrl | None = None
+
+    @model_validator(mode="after")
+    def _updated_not_before_published(self) -> Article:
+        if self.updated_at is not None and self.updated_at < self.published_at:
+            raise ValueError("updated_at must not be before published_at")
+        return self
+
+    @property
+    def resolved_slug(self) -> str:
+        """The slug given, or the one derived from the headline."""
+        return self.slug or slugify(self.headline)
+
+    @property
+    def direction(self) -> Literal["ltr", "rtl"]:
+        return "rtl" if self.language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+
+    @property
+    def last_modified(self) -> datetime:
+        return self.updated_at or self.published_at
+
+    def image_sources(self) -> list[tuple[str, str]]:
+        """Every image the article references, as (JSON pointer to src, src)."""
+        found: list[tuple[str, str]] = []
+        if self.hero is not None:
+            found.append(("/hero/src", self.hero.src))
+        for index, block in enumerate(self.body):
+            if isinstance(block, ImageBlock):
+                found.append((f"/body/{index}/src", block.src))
+        return found
+
+
+# Letters NFKD cannot take to ASCII; enough for Cyrillic and Greek headlines to give readable slugs.
+_TRANSLITERATION = str.maketrans(
+    {
+        **dict(
+            zip(
+                "абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґ",
+                [
+                    "a",
+                    "b",
+                    "v",
+                    "g",
+                    "d",
+                    "e",
+                    "e",
+                    "zh",
+                    "z",
+                    "i",
+                    "i",
+                    "k",
+                    "l",
+                    "m",
+                    "n",
+                    "o",
+                    "p",
+                    "r",
+                    "s",
+                    "t",
+                    "u",
+                    "f",
+                    "kh",
+                    "ts",
+                    "ch",
+                    "sh",
+                    "shch",
+                    "",
+                    "y",
+                    "",
+                    "e",
+                    "yu",
+                    "ya",
+                    "i",
+                    "yi",
+                    "ye",
+                    "g",
+                ],
+                strict=True,
+            )
+        ),
+        **dict(
+            zip(
+                "αβγδεζηθικλμνξοπρσςτυφχψω",
+                [
+                    "a",
+                    "v",
+                    "g",
+                    "d",
+                    "e",
+                    "z",
+                    "i",
+                    "th",
+                    "i",
+                    "k",
+                    "l",
+                    "m",
+                    "n",
+                    "x",
+                    "o",
+                    "p",
+                    "r",
+                    "s",
+                    "s",
+                    "t",
+                    "y",
+                    "f",
+                    "ch",
+                    "ps",
+                    "o",
+                ],
+                strict=True,
+            )
+        ),
+        "ß": "ss",
+        "æ": "ae",
+        "ø": "o",
+        "đ": "d",
+        "ł": "l",
+        "þ": "th",
+        "œ": "oe",
+        "ı": "i",
+    }
+)
+
+
+def slugify(headline: str) -> str:
+    """Derive a URL slug from a headline: transliterated, or a short stable hash if nothing transliterates."""
+    decomposed = unicodedata.normalize("NFKD", headline.lower())
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_TRANSLITERATION)
+    words = re.findall(r"[a-z0-9]+", bare.encode("ascii", "ignore").decode("ascii"))
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > 80:
+            break
+        slug = candidate
+    digest = hashlib.sha256(headline.encode("utf-8")).hexdigest()[:8]
+    if not slug:
+        return f"article-{digest}"
+    # Letters that did not transliterate (CJK beside Latin, say) would otherwise vanish, and two
+    # different headlines could collapse to one slug: the hash keeps them apart.
+    untransliterated = any(ch.isalnum() and not ch.isascii() for ch in bare)
+    return f"{slug}-{digest}" if untransliterated else slug

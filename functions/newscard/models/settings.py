@@ -1,0 +1,82 @@
+"""Configuration from the environment (set by template.yaml), validated once at start."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from newscard.models.errors import ConfigurationError
+
+
+def _split_hosts(value: object) -> object:
+    if isinstance(value, str):
+        return [host.strip().lower() for host in value.split(",") if host.strip()]
+    return value
+
+
+HexColour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+class Theme(BaseModel):
+    """Brand colours, fonts and logo for cards and pages."""
+
+    model_config = ConfigDict(frozen=True)
+
+    accent: HexColour = "#d6002a"
+    background: HexColour = "#14213d"
+    text: HexColour = "#ffffff"
+    font: str = "sans"
+    logo_key: str | None = None
+
+
+class Settings(BaseModel):
+    """Everything Newscard reads from its environment, under the variable names used there."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    articles_bucket: str = Field(alias="ARTICLES_BUCKET", min_length=3)
+    site_bucket: str = Field(alias="SITE_BUCKET", min_length=3)
+    site_base_url: str = Field(alias="SITE_BASE_URL", pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
+    site_name: str = Field(alias="SITE_NAME", min_length=1, max_length=80)
+    asset_hosts: list[str] = Field(alias="ASSET_HOSTS", default_factory=list)
+    theme_accent: HexColour = Field(alias="THEME_ACCENT", default="#d6002a")
+    theme_background: HexColour = Field(alias="THEME_BACKGROUND", default="#14213d")
+    theme_logo_key: str | None = Field(alias="THEME_LOGO_KEY", default=None)
+
+    _split = field_validator("asset_hosts", mode="before")(_split_hosts)
+
+    @field_validator("site_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def theme(self) -> Theme:
+        return Theme(
+            accent=self.theme_accent, background=self.theme_background, logo_key=self.theme_logo_key or None
+        )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read and validate; a problem names the variable so the fix is obvious."""
+        source = os.environ if environ is None else environ
+        names = {field.alias for field in cls.model_fields.values() if field.alias}
+        try:
+            return cls.model_validate({k: v for k, v in source.items() if k in names and v != ""})
+        except ValidationError as error:
+            lines = []
+            for detail in error.errors():
+                variable = str(detail["loc"][0]) if detail["loc"] else "?"
+                reason = "is not set" if detail["type"] == "missing" else f"is invalid: {detail['msg']}"
+                lines.append(f"{variable} {reason}")
+            raise ConfigurationError("configuration error: " + "; ".join(lines)) from None
+
+
+@lru_cache(maxsize=1)
+def settings_from_env() -> Settings:
+    """The process-wide settings, validated on first use (handlers call this at import)."""
+    return Settings.from_env()
