@@ -1,0 +1,96 @@
+"""Fetching article images over https from allow-listed hosts: no redirects, no private addresses."""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+from collections.abc import Callable, Iterable
+from urllib.parse import urlsplit
+
+from newscard.models.errors import ImageRefused, NotFound, StorageError
+
+MAX_FETCH_BYTES = 20 * 1024 * 1024
+Resolver = Callable[[str, int], list[str]]
+
+
+def _system_resolver(host: str, port: int) -> list[str]:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return sorted({str(info[4][0]) for info in infos})
+
+
+def check_public(addresses: Iterable[str]) -> str:
+    """Return the first address if every one is public; refuse loopback, private, link-local and friends."""
+    checked = list(addresses)
+    if not checked:
+        raise ImageRefused("the image host does not resolve")
+    for address in checked:
+        ip = ipaddress.ip_address(address)
+        if not ip.is_global or ip.is_multicast:
+            raise ImageRefused("the image host resolves to a private or reserved address")
+    return checked[0]
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """Connects to the address we checked, while verifying the certificate for the host name."""
+
+    def __init__(self, host: str, address: str, *, timeout: float) -> None:
+        super().__init__(host, 443, timeout=timeout, context=ssl.create_default_context())
+        self._address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
+class HttpsImageFetcher:
+    """GET an image from an allow-listed https host, pinned to a checked public address."""
+
+    def __init__(
+        self, allowed_hosts: Iterable[str], *, resolver: Resolver = _system_resolver, timeout: float = 10.0
+    ) -> None:
+        self.allowed_hosts = frozenset(host.lower() for host in allowed_hosts)
+        self.resolver = resolver
+        self.timeout = timeout
+
+    def check_url(self, url: str) -> str:
+        """Validate scheme and host against policy; returns the host."""
+        parts = urlsplit(url)
+        if parts.scheme != "https":
+            raise ImageRefused("only https:// image addresses are fetched")
+        host = (parts.hostname or "").lower()
+        if parts.username or parts.password or parts.port not in (None, 443):
+            raise ImageRefused("image addresses may not carry credentials or ports")
+        if host not in self.allowed_hosts:
+            raise ImageRefused(f"the image host {host or '?'} is not on the allow-list")
+        return host
+
+    def fetch(self, url: str) -> bytes:
+        host = self.check_url(url)
+        parts = urlsplit(url)
+        try:
+            address = check_public(self.resolver(host, 443))
+        except OSError as error:
+            raise StorageError(f"cannot resolve {host}") from error
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        connection = _PinnedHTTPSConnection(host, address, timeout=self.timeout)
+        try:
+            connection.request("GET", path, headers={"User-Agent": "newscard/1", "Accept": "image/*"})
+            response = connection.getresponse()
+            if 300 <= response.status < 400:
+                raise ImageRefused("the image address redirects; redirects are not followed")
+            if response.status == 404 or response.status == 410:
+                raise NotFound(url)
+            if response.status >= 500 or response.status == 429:
+                raise StorageError(f"image host answered {response.status}")
+            if response.status != 200:
+                raise ImageRefused(f"the image host answered {response.status}")
+            data = response.read(MAX_FETCH_BYTES + 1)
+            if len(data) > MAX_FETCH_BYTES:
+                raise ImageRefused("the image is over 20 MB")
+            return data
+        except (OSError, http.client.HTTPException) as error:
+            raise StorageError(f"fetching from {host} failed: {type(error).__name__}") from error
+        finally:
+            connection.close()

@@ -1,0 +1,109 @@
+"""In-memory and on-disk stores: for tests, previews and `newscard render`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from newscard.dal.store import StoredObject
+from newscard.models.errors import NotFound
+
+
+class MemoryStore:
+    """A dict that behaves like a bucket."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, StoredObject] = {}
+
+    def get(self, key: str) -> StoredObject:
+        try:
+            return self.objects[key]
+        except KeyError:
+            raise NotFound(key) from None
+
+    def put(
+        self,
+        key: str,
+        body: bytes,
+        *,
+        content_type: str,
+        cache_control: str | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> None:
+        self.objects[key] = StoredObject(bytes(body), content_type, cache_control, dict(metadata or {}))
+
+    def delete(self, key: str) -> None:
+        self.objects.pop(key, None)
+
+    def exists(self, key: str) -> bool:
+        return key in self.objects
+
+    def list_keys(self, prefix: str) -> Iterator[str]:
+        yield from sorted(k for k in self.objects if k.startswith(prefix))
+
+
+class DirectoryStore:
+    """A folder that behaves like a bucket; headers go to a sidecar so a local site can be inspected."""
+
+    HEADERS_FILE = ".headers.json"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root) or path == self.root:
+            raise NotFound(key)
+        return path
+
+    def get(self, key: str) -> StoredObject:
+        path = self._path(key)
+        if not path.is_file():
+            raise NotFound(key)
+        headers = self._headers().get(key, {})
+        return StoredObject(path.read_bytes(), headers.get("content_type"), headers.get("cache_control"))
+
+    def put(
+        self,
+        key: str,
+        body: bytes,
+        *,
+        content_type: str,
+        cache_control: str | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+        headers = self._headers()
+        headers[key] = {"content_type": content_type, "cache_control": cache_control or ""}
+        self._write_headers(headers)
+
+    def delete(self, key: str) -> None:
+        path = self._path(key)
+        path.unlink(missing_ok=True)
+        headers = self._headers()
+        if headers.pop(key, None) is not None:
+            self._write_headers(headers)
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def list_keys(self, prefix: str) -> Iterator[str]:
+        if not self.root.exists():
+            return
+        keys = (
+            path.relative_to(self.root).as_posix()
+            for path in self.root.rglob("*")
+            if path.is_file() and path.name != self.HEADERS_FILE
+        )
+        yield from sorted(k for k in keys if k.startswith(prefix))
+
+    def _headers(self) -> dict[str, dict[str, str]]:
+        path = self.root / self.HEADERS_FILE
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    def _write_headers(self, headers: dict[str, dict[str, str]]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / self.HEADERS_FILE).write_text(json.dumps(headers, indent=1, sort_keys=True))

@@ -1,0 +1,86 @@
+"""The S3 adapter of the storage port: the only code that talks to S3."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from newscard.dal.store import StoredObject
+from newscard.models.errors import NotFound, StorageError
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+_NOT_FOUND_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
+
+
+class S3Store:
+    """One bucket through one client; the client is made once by the caller and shared."""
+
+    def __init__(self, client: S3Client, bucket: str) -> None:
+        self.client = client
+        self.bucket = bucket
+
+    def get(self, key: str) -> StoredObject:
+        with _translated(key):
+            response = self.client.get_object(Bucket=self.bucket, Key=key)
+            body = response["Body"].read()
+        return StoredObject(
+            body,
+            response.get("ContentType"),
+            response.get("CacheControl"),
+            dict(response.get("Metadata", {})),
+        )
+
+    def put(
+        self,
+        key: str,
+        body: bytes,
+        *,
+        content_type: str,
+        cache_control: str | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> None:
+        extra: dict[str, Any] = {}
+        if cache_control:
+            extra["CacheControl"] = cache_control
+        if metadata:
+            extra["Metadata"] = metadata
+        with _translated(key):
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, **extra)
+
+    def delete(self, key: str) -> None:
+        with _translated(key):
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def exists(self, key: str) -> bool:
+        try:
+            with _translated(key):
+                self.client.head_object(Bucket=self.bucket, Key=key)
+        except NotFound:
+            return False
+        return True
+
+    def list_keys(self, prefix: str) -> Iterator[str]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        with _translated(prefix):
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                for item in page.get("Contents", []):
+                    yield item["Key"]
+
+
+@contextmanager
+def _translated(key: str) -> Iterator[None]:
+    """Map botocore failures to domain errors by error code, never by message text."""
+    try:
+        yield
+    except ClientError as error:
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        if code in _NOT_FOUND_CODES:
+            raise NotFound(key) from error
+        raise StorageError(f"S3 {code or 'error'} on {key}") from error
+    except BotoCoreError as error:
+        raise StorageError(f"S3 unreachable on {key}: {type(error).__name__}") from error

@@ -1,0 +1,81 @@
+"""SQS-wrapped S3 notifications for incoming/ -> publish or unpublish, with partial batch failures."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from newscard.handlers.wiring import build_upload_processor
+from newscard.logic.uploads import INCOMING_PREFIX, UploadEvent
+
+logger = Logger()
+metrics = Metrics()
+# Report every failed record, even when all fail: the same retry, but the invocation itself succeeds,
+# so failures show up as per-message retries (and DLQ moves) rather than as function errors.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+uploads = build_upload_processor()  # validates configuration at init: a bad variable fails the cold start
+
+
+def upload_events(body: str) -> list[UploadEvent]:
+    """The upload events in one SQS message body; s3:TestEvent and foreign keys yield none."""
+    try:
+        notification: Any = json.loads(body)
+    except json.JSONDecodeError:
+        logger.error("message body is not JSON; dropped", body_prefix=body[:200])
+        return []
+    if not isinstance(notification, dict) or notification.get("Event") == "s3:TestEvent":
+        return []
+    events = []
+    for record in notification.get("Records") or []:
+        name = str(record.get("eventName", ""))
+        s3 = record.get("s3") or {}
+        obj = s3.get("object") or {}
+        # S3 form-encodes keys (space -> '+'); decode exactly once, here at the edge.
+        key = unquote_plus(str(obj.get("key", "")))
+        if not key.startswith(INCOMING_PREFIX) or not key.endswith(".json"):
+            logger.warning("ignored key outside incoming/*.json", key=key, event_name=name)
+            continue
+        sequencer = obj.get("sequencer")
+        if name.startswith("ObjectCreated:"):
+            events.append(UploadEvent(kind="created", key=key, sequencer=sequencer))
+        elif name.startswith("ObjectRemoved:"):
+            events.append(UploadEvent(kind="removed", key=key, sequencer=sequencer))
+        else:
+            logger.warning("ignored event type", event_name=name, key=key)
+    return events
+
+
+def record_handler(record: SQSRecord) -> None:
+    """Apply each upload in the message; storage errors propagate so the message is retried."""
+    metrics.add_metric(name="UploadMessages", unit=MetricUnit.Count, value=1)
+    for event in upload_events(record.body):
+        report = uploads.process(event)
+        if report is None:
+            logger.info("skipped stale or duplicate event", key=event.key, kind=event.kind)
+            continue
+        metrics.add_metric(name=f"Articles_{report.status}", unit=MetricUnit.Count, value=1)
+        logger.info(
+            "upload processed",
+            key=event.key,
+            status=report.status,
+            changed=report.changed,
+            slug=report.slug,
+            errors=report.errors,
+            timings_ms=report.timings_ms,
+        )
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics(raise_on_empty_metrics=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

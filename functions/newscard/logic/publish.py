@@ -1,0 +1,134 @@
+"""Publish and unpublish: load -> validate -> render -> store, in an order that never breaks a page."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+from newscard import RENDERER_VERSION
+from newscard.dal.store import ObjectStore
+from newscard.logic.images import ImageLoader, load_article_images
+from newscard.logic.render import SHORT, SiteObject, manifest_key, page_url, render_article, site_url
+from newscard.logic.validation import parse_article
+from newscard.models.errors import NotFound
+from newscard.models.manifest import Manifest, OutputFile
+from newscard.models.settings import Settings
+
+
+@dataclass
+class Timer:
+    """Milliseconds per phase, for reports and logs."""
+
+    phases: dict[str, float] = field(default_factory=dict)
+    _started: float = field(default_factory=time.perf_counter)
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.phases[phase] = round((now - self._started) * 1000, 1)
+        self._started = now
+
+
+@dataclass(frozen=True)
+class PublishOutcome:
+    status: Literal["published", "unchanged"]
+    manifest: Manifest
+    timings_ms: dict[str, float]
+    replaced_slug: str | None = None
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """Everything a publish needs, made once per process and passed in."""
+
+    site: ObjectStore
+    images: ImageLoader
+    settings: Settings
+
+    def read_manifest(self, slug: str) -> Manifest | None:
+        try:
+            return Manifest.model_validate_json(self.site.get(manifest_key(slug)).body)
+        except NotFound:
+            return None
+
+    def publish(self, raw: bytes, *, source_key: str, sequencer: str | None = None) -> PublishOutcome:
+        """Validate and publish one article; identical input already published writes nothing."""
+        timer = Timer()
+        source_sha256 = hashlib.sha256(raw).hexdigest()
+        article = parse_article(raw)
+        slug = article.resolved_slug
+        timer.lap("validate")
+        previous = self.read_manifest(slug)
+        if (
+            previous is not None
+            and previous.source_sha256 == source_sha256
+            and previous.source_key == source_key
+            and previous.renderer_version == RENDERER_VERSION
+        ):
+            return PublishOutcome("unchanged", previous, timer.phases)
+
+        image_bytes = load_article_images(article, self.images)
+        timer.lap("load_images")
+        objects = render_article(article, image_bytes, self.settings)
+        timer.lap("render")
+
+        manifest = Manifest(
+            slug=slug,
+            source_key=source_key,
+            source_sha256=source_sha256,
+            renderer_version=RENDERER_VERSION,
+            sequencer=sequencer,
+            headline=article.headline,
+            section=article.section,
+            language=article.language,
+            published_at=article.published_at,
+            updated_at=article.updated_at,
+            page_url=page_url(self.settings, slug),
+            outputs=[self._output(obj, slug) for obj in objects],
+        )
+        # Render order is cards, images, then the page: a reader never meets a missing card.
+        # Objects whose bytes are already there (content-addressed keys) are not written again.
+        existing = previous.keys() if previous is not None else set()
+        for obj in objects:
+            if obj.role == "page" or obj.key not in existing:
+                self._put(obj)
+        self.site.put(
+            manifest_key(slug),
+            manifest.model_dump_json(indent=2).encode("utf-8"),
+            content_type="application/json",
+            cache_control=SHORT,
+        )
+        # Only now, with the new page live, remove what it no longer references.
+        for stale in sorted(existing - manifest.keys()):
+            self.site.delete(stale)
+        timer.lap("store")
+        return PublishOutcome("published", manifest, timer.phases)
+
+    def unpublish(self, slug: str, *, source_key: str | None = None) -> Manifest | None:
+        """Remove an article's outputs; with source_key, only if that source still owns the slug."""
+        manifest = self.read_manifest(slug)
+        if manifest is None or (source_key is not None and manifest.source_key != source_key):
+            return None
+        # The page goes first so nothing live points at cards that are about to vanish.
+        outputs = sorted(manifest.outputs, key=lambda output: output.role != "page")
+        for output in outputs:
+            self.site.delete(output.key)
+        self.site.delete(manifest_key(slug))
+        return manifest
+
+    def _put(self, obj: SiteObject) -> None:
+        self.site.put(obj.key, obj.body, content_type=obj.content_type, cache_control=obj.cache_control)
+
+    def _output(self, obj: SiteObject, slug: str) -> OutputFile:
+        return OutputFile(
+            key=obj.key,
+            url=page_url(self.settings, slug) if obj.role == "page" else site_url(self.settings, obj.key),
+            content_type=obj.content_type,
+            size=len(obj.body),
+            sha256=obj.sha256,
+            role=obj.role,
+            preset=obj.preset,
+            width=obj.width,
+            height=obj.height,
+        )
