@@ -1,0 +1,143 @@
+"""The `newscard` command: validate, schema, render, demo (and more as they land)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from newscard.models.errors import ArticleRejected, ConfigurationError
+
+DEFAULT_BASE_URL = "http://localhost:8000"
+
+
+def _local_settings(base_url: str | None, site_name: str | None):  # type: ignore[no-untyped-def]
+    """Settings for runs without AWS: the environment where set, local defaults elsewhere."""
+    from newscard.models.settings import Settings
+
+    env = {
+        "ARTICLES_BUCKET": "local-articles",
+        "SITE_BUCKET": "local-site",
+        "SITE_BASE_URL": DEFAULT_BASE_URL,
+        "SITE_NAME": "Newscard",
+        **{k: v for k, v in os.environ.items() if v},
+    }
+    if base_url:
+        env["SITE_BASE_URL"] = base_url
+    if site_name:
+        env["SITE_NAME"] = site_name
+    return Settings.from_env(env)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from newscard.logic.validation import parse_article
+
+    failures = 0
+    for path in args.files:
+        try:
+            article = parse_article(Path(path).read_bytes())
+        except OSError as error:
+            print(f"{path}: cannot read: {error.strerror}")
+            failures += 1
+        except ArticleRejected as rejection:
+            failures += 1
+            print(
+                f"{path}: invalid ({len(rejection.problems)} problem{'s' * (len(rejection.problems) != 1)})"
+            )
+            for problem in rejection.problems:
+                print(f"  {problem.loc or '/'}: {problem.msg}")
+        else:
+            print(f"{path}: ok (slug {article.resolved_slug})")
+    return 1 if failures else 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from newscard.models.article import Article
+
+    schema = Article.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Newscard article (v1)"
+    print(json.dumps(schema, indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from newscard.dal.memory import DirectoryStore
+    from newscard.logic.images import ImageLoader
+    from newscard.logic.publish import Publisher
+
+    settings = _local_settings(args.base_url, args.site_name)
+    site = DirectoryStore(Path(args.out))
+    failures = 0
+    for path in map(Path, args.files):
+        assets_root = Path(args.assets) if args.assets else path.resolve().parent
+        publisher = Publisher(site=site, images=ImageLoader(DirectoryStore(assets_root)), settings=settings)
+        try:
+            outcome = publisher.publish(path.read_bytes(), source_key=f"incoming/{path.name}")
+        except OSError as error:
+            print(f"{path}: cannot read: {error.strerror}")
+            failures += 1
+        except ArticleRejected as rejection:
+            failures += 1
+            print(f"{path}: rejected")
+            for problem in rejection.problems:
+                print(f"  {problem.loc or '/'}: {problem.msg}")
+        else:
+            page = Path(args.out) / "articles" / outcome.manifest.slug / "index.html"
+            total = sum(outcome.timings_ms.values())
+            print(f"{path}: {outcome.status} -> {page} ({total:.0f} ms)")
+    return 1 if failures else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from newscard.devstack import run_demo
+
+    return run_demo(seed=Path(args.article), out=Path(args.out))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newscard", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    validate = sub.add_parser("validate", help="check article files; exit 1 if any is invalid")
+    validate.add_argument("files", nargs="+")
+    validate.set_defaults(func=cmd_validate)
+
+    schema = sub.add_parser("schema", help="print the article JSON Schema")
+    schema.set_defaults(func=cmd_schema)
+
+    render = sub.add_parser("render", help="render articles into a site folder, no AWS")
+    render.add_argument("files", nargs="+")
+    render.add_argument("--out", required=True, help="site folder to write")
+    render.add_argument("--assets", help="folder holding assets/... (default: each article's folder)")
+    render.add_argument("--base-url", help=f"public site URL (default: SITE_BASE_URL or {DEFAULT_BASE_URL})")
+    render.add_argument("--site-name", help="site name (default: SITE_NAME or Newscard)")
+    render.set_defaults(func=cmd_render)
+
+    demo = sub.add_parser("demo", help="publish an article through the real handler against an embedded S3")
+    demo.add_argument(
+        "--article", default=str(_default_seed()), help="article JSON (default: the seed article)"
+    )
+    demo.add_argument("--out", default="site", help="where to copy the site bucket (default: ./site)")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def _default_seed() -> Path:
+    return Path(__file__).resolve().parents[2] / "examples" / "seed-article.json"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigurationError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,276 @@
+"""A docker-free stack on 127.0.0.1: moto's S3/SQS server, the template's resources, the real handler.
+
+Used by `newscard demo` (and `newscard dev`). Imports moto lazily: it is a dev dependency,
+never part of the Lambda bundle.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = REPO_ROOT / "template.yaml"
+REGION = "us-east-1"
+
+
+class _CloudFormationLoader(yaml.SafeLoader):
+    """YAML loader that keeps CloudFormation short-form tags (!Ref, !Sub, ...) as {Fn: value}."""
+
+
+def _cfn_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = str(value).split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {name: value}
+
+
+_CloudFormationLoader.add_multi_constructor("!", _cfn_tag)
+
+
+def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
+    """template.yaml as plain data, intrinsic functions kept as {"Ref": ...} / {"Fn::X": ...}."""
+    with path.open() as handle:
+        template: dict[str, Any] = yaml.load(handle, Loader=_CloudFormationLoader)  # noqa: S506 - SafeLoader subclass
+    return template
+
+
+@dataclass
+class LambdaContext:
+    """Enough of Lambda's context object for Powertools."""
+
+    function_name: str = "newscard-dev-publish"
+    memory_limit_in_mb: int = 1024
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:newscard-dev-publish"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+@dataclass
+class DevStack:
+    """moto on 127.0.0.1 with the template's buckets and queues, and the publish handler wired to them."""
+
+    site_base_url: str = "http://localhost:8000"
+    port: int = 0
+    template: dict[str, Any] = field(default_factory=load_template)
+    names: dict[str, str] = field(default_factory=dict)
+    queue_urls: dict[str, str] = field(default_factory=dict)
+    endpoint: str = ""
+    _server: Any = None
+    _handler: ModuleType | None = None
+
+    def start(self) -> DevStack:
+        from moto.server import ThreadedMotoServer
+
+        # moto's server logs every request through werkzeug; keep the console for our own lines.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint = f"http://{host}:{port}"
+        # Every boto3 client in this process (the handler's too) now talks to moto, unchanged.
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": self.endpoint,
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_DEFAULT_REGION": REGION,
+            }
+        )
+        self._provision()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, endpoint_url=self.endpoint, region_name=REGION)  # type: ignore[call-overload]
+
+    def _resources(self, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        for name, resource in self.template["Resources"].items():
+            if resource["Type"] == kind:
+                yield name, resource.get("Properties", {})
+
+    def _provision(self) -> None:
+        s3, sqs = self.client("s3"), self.client("sqs")
+        suffix = uuid.uuid4().hex[:8]
+        for logical, _ in self._resources("AWS::SQS::Queue"):
+            url = sqs.create_queue(QueueName=f"newscard-{logical.lower()}-{suffix}")["QueueUrl"]
+            self.queue_urls[logical] = url
+        for logical, props in self._resources("AWS::SQS::Queue"):
+            redrive = props.get("RedrivePolicy")
+            attributes = {"VisibilityTimeout": "2"}  # locally, a failed message comes back quickly
+            if redrive:
+                target = redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]
+                attributes["RedrivePolicy"] = json.dumps(
+                    {
+                        "deadLetterTargetArn": self._queue_arn(target),
+                        "maxReceiveCount": redrive["maxReceiveCount"],
+                    }
+                )
+            sqs.set_queue_attributes(QueueUrl=self.queue_urls[logical], Attributes=attributes)
+        for logical, _ in self._resources("AWS::S3::Bucket"):
+            bucket = f"newscard-{logical.lower()}-{suffix}"
+            self.names[logical] = bucket
+            s3.create_bucket(Bucket=bucket)
+        for logical, props in self._resources("AWS::S3::Bucket"):
+            notification = props.get("NotificationConfiguration")
+            if notification:
+                s3.put_bucket_notification_configuration(
+                    Bucket=self.names[logical],
+                    NotificationConfiguration={
+                        "QueueConfigurations": [
+                            {
+                                "Events": [rule["Event"]],
+                                "QueueArn": self._queue_arn(rule["Queue"]["Fn::GetAtt"][0]),
+                                "Filter": {"Key": {"FilterRules": rule["Filter"]["S3Key"]["Rules"]}},
+                            }
+                            for rule in notification.get("QueueConfigurations", [])
+                        ]
+                    },
+                )
+
+    def _queue_arn(self, logical: str) -> str:
+        attributes = self.client("sqs").get_queue_attributes(
+            QueueUrl=self.queue_urls[logical], AttributeNames=["QueueArn"]
+        )
+        return str(attributes["Attributes"]["QueueArn"])
+
+    def function_environment(self) -> dict[str, str]:
+        """The Globals environment of template.yaml, with local names for its references."""
+        parameters = self.template.get("Parameters", {})
+        local = {"SiteBaseUrl": self.site_base_url}
+        resolved: dict[str, str] = {}
+        variables = self.template["Globals"]["Function"]["Environment"]["Variables"]
+        for name, value in variables.items():
+            if isinstance(value, dict) and "Ref" in value:
+                ref = value["Ref"]
+                if ref in self.names:
+                    value = self.names[ref]
+                elif ref in local:
+                    value = local[ref]
+                else:
+                    value = parameters[ref].get("Default", "")
+            resolved[name] = str(value)
+        return resolved
+
+    def handler(self) -> ModuleType:
+        """The real publish handler module, imported with the template's environment."""
+        if self._handler is None:
+            os.environ.update(self.function_environment())
+            from newscard.handlers import s3_events
+
+            self._handler = s3_events
+        return self._handler
+
+    def pump(self, *, queue: str = "UploadsQueue", wait_seconds: int = 1) -> dict[str, int]:
+        """Deliver one batch from the queue to the handler, the way Lambda's SQS poller does."""
+        sqs = self.client("sqs")
+        url = self.queue_urls[queue]
+        received = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=5, WaitTimeSeconds=wait_seconds, AttributeNames=["All"]
+        ).get("Messages", [])
+        if not received:
+            return {"received": 0, "failed": 0}
+        arn = self._queue_arn(queue)
+        event = {
+            "Records": [
+                {
+                    "messageId": message["MessageId"],
+                    "receiptHandle": message["ReceiptHandle"],
+                    "body": message["Body"],
+                    "attributes": message.get("Attributes", {}),
+                    "messageAttributes": {},
+                    "md5OfBody": message["MD5OfBody"],
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": arn,
+                    "awsRegion": REGION,
+                }
+                for message in received
+            ]
+        }
+        response = self.handler().lambda_handler(event, LambdaContext())
+        failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
+        for message in received:
+            if message["MessageId"] not in failed:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return {"received": len(received), "failed": len(failed)}
+
+    def copy_site(self, out: Path) -> int:
+        """Download the site bucket into a folder; returns the number of objects."""
+        from newscard.dal.memory import DirectoryStore
+        from newscard.dal.s3 import S3Store
+
+        site = S3Store(self.client("s3"), self.names["SiteBucket"])
+        local = DirectoryStore(out)
+        count = 0
+        for key in site.list_keys(""):
+            obj = site.get(key)
+            local.put(key, obj.body, content_type=obj.content_type or "", cache_control=obj.cache_control)
+            count += 1
+        return count
+
+
+def run_demo(*, seed: Path, out: Path) -> int:
+    """Publish one article through S3 -> SQS -> the real handler on moto, then copy the site out."""
+    stack = DevStack().start()
+    try:
+        s3 = stack.client("s3")
+        articles = stack.names["ArticlesBucket"]
+        for image in sorted((seed.parent / "assets").glob("*")):
+            if image.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp"):
+                s3.put_object(Bucket=articles, Key=f"assets/{image.name}", Body=image.read_bytes())
+        key = f"incoming/{seed.name}"
+        started = time.perf_counter()
+        s3.put_object(Bucket=articles, Key=key, Body=seed.read_bytes(), ContentType="application/json")
+        report_key = "reports/" + key.removeprefix("incoming/")
+        report: dict[str, Any] | None = None
+        deadline = time.monotonic() + 60
+        while report is None and time.monotonic() < deadline:
+            stack.pump()
+            try:
+                report = json.loads(s3.get_object(Bucket=articles, Key=report_key)["Body"].read())
+            except s3.exceptions.NoSuchKey:
+                continue
+        elapsed = (time.perf_counter() - started) * 1000
+        if report is None:
+            print("no report after 60 s: the upload was not processed")
+            return 1
+        count = stack.copy_site(out)
+        print(f"uploaded s3://{articles}/{key} -> {report['status']} in {elapsed:.0f} ms (upload to report)")
+        for error in report.get("errors", []):
+            print(f"  {error['loc'] or '/'}: {error['msg']}")
+        if report["status"] != "published":
+            return 1
+        print(f"handler timings (ms): {report['timings_ms']}")
+        print(f"copied {count} objects from the site bucket to {out}/")
+        page = out / "articles" / str(report["slug"]) / "index.html"
+        print(f"open {page.resolve()}")
+        print(
+            f"or serve it: python3 -m http.server -d {out} 8000 -> http://localhost:8000/articles/{report['slug']}/"
+        )
+        return 0
+    finally:
+        stack.stop()

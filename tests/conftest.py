@@ -1,0 +1,153 @@
+"""Shared fixtures: template-shaped moto buckets, the real handler, sample events from events/."""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import quote_plus
+
+import boto3
+import pytest
+from moto import mock_aws
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "events"
+EXAMPLES = ROOT / "examples"
+SEED = EXAMPLES / "seed-article.json"
+
+ARTICLES_BUCKET = "newscard-articles-test"
+SITE_BUCKET = "newscard-site-test"
+BASE_URL = "https://news.example.com"
+
+ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "ARTICLES_BUCKET": ARTICLES_BUCKET,
+    "SITE_BUCKET": SITE_BUCKET,
+    "SITE_BASE_URL": BASE_URL,
+    "SITE_NAME": "The Test Gazette",
+    "ASSET_HOSTS": "",
+    "POWERTOOLS_SERVICE_NAME": "newscard",
+    "POWERTOOLS_METRICS_NAMESPACE": "NewscardTest",
+    "POWERTOOLS_TRACE_DISABLED": "1",
+}
+
+
+def load_event(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / name).read_text())
+
+
+def seed_document(**changes: Any) -> dict[str, Any]:
+    document = json.loads(SEED.read_text())
+    document.update(changes)
+    return document
+
+
+def jpeg_bytes(size: tuple[int, int] = (1600, 1000), colour: tuple[int, int, int] = (90, 120, 160)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def sqs_event(*s3_records: dict[str, Any]) -> dict[str, Any]:
+    """An SQS batch (shape of events/sqs-s3-put.json), one message per S3 record."""
+    template = load_event("sqs-s3-put.json")["Records"][0]
+    records = []
+    for index, s3_record in enumerate(s3_records):
+        record = copy.deepcopy(template)
+        record["messageId"] = f"message-{index}"
+        record["body"] = json.dumps({"Records": [s3_record]})
+        records.append(record)
+    return {"Records": records}
+
+
+def s3_record(kind: str, key: str, *, sequencer: str | None = "0A1B2C3D4E5F678901") -> dict[str, Any]:
+    """An S3 notification record (from events/s3-put.json or s3-delete.json) for a raw key."""
+    source = "s3-put.json" if kind == "created" else "s3-delete.json"
+    record = copy.deepcopy(load_event(source)["Records"][0])
+    record["s3"]["bucket"]["name"] = ARTICLES_BUCKET
+    # Real S3 form-encodes keys in notifications ("a b+c" -> "a+b%2Bc"); keep '/' readable like S3.
+    record["s3"]["object"]["key"] = quote_plus(key, safe="/")
+    if sequencer is None:
+        record["s3"]["object"].pop("sequencer", None)
+    else:
+        record["s3"]["object"]["sequencer"] = sequencer
+    return record
+
+
+@dataclass
+class LambdaContext:
+    function_name: str = "newscard-test-publish"
+    memory_limit_in_mb: int = 1024
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:newscard-test-publish"
+    aws_request_id: str = "test-request"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+def template_bucket_properties(logical_id: str) -> dict[str, Any]:
+    from newscard.devstack import load_template
+
+    return dict(load_template()["Resources"][logical_id].get("Properties", {}))
+
+
+@pytest.fixture
+def environment(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    for name, value in ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    return dict(ENVIRONMENT)
+
+
+@pytest.fixture
+def s3(environment: dict[str, str]) -> Iterator[Any]:
+    """moto in-process, with the two buckets created from template.yaml's own properties."""
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        for logical, name in (("ArticlesBucket", ARTICLES_BUCKET), ("SiteBucket", SITE_BUCKET)):
+            props = template_bucket_properties(logical)
+            client.create_bucket(Bucket=name)
+            if "VersioningConfiguration" in props:
+                client.put_bucket_versioning(
+                    Bucket=name, VersioningConfiguration=props["VersioningConfiguration"]
+                )
+            assert "NotificationConfiguration" not in props or logical == "ArticlesBucket"
+        yield client
+
+
+@pytest.fixture
+def handler(s3: Any) -> ModuleType:
+    """The real publish handler module, imported fresh inside the mock with the test environment."""
+    from newscard.handlers import wiring
+    from newscard.models import settings
+
+    wiring.s3_client.cache_clear()
+    settings.settings_from_env.cache_clear()
+    from newscard.handlers import s3_events
+
+    return importlib.reload(s3_events)
+
+
+def put_seed_assets(client: Any) -> None:
+    for image in (EXAMPLES / "assets").glob("*.jpg"):
+        client.put_object(Bucket=ARTICLES_BUCKET, Key=f"assets/{image.name}", Body=image.read_bytes())
+
+
+def site_keys(client: Any) -> list[str]:
+    response = client.list_objects_v2(Bucket=SITE_BUCKET)
+    return sorted(item["Key"] for item in response.get("Contents", []))
+
+
+def read_report(client: Any, report_key: str) -> dict[str, Any]:
+    return json.loads(client.get_object(Bucket=ARTICLES_BUCKET, Key=report_key)["Body"].read())
