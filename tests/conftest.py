@@ -50,7 +50,7 @@ def load_event(name: str) -> dict[str, Any]:
 def seed_document(**changes: Any) -> dict[str, Any]:
     document = json.loads(SEED.read_text())
     document.update(changes)
-    return document
+    return {key: value for key, value in document.items() if value is not None}
 
 
 def jpeg_bytes(size: tuple[int, int] = (1600, 1000), colour: tuple[int, int, int] = (90, 120, 160)) -> bytes:

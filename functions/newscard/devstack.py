@@ -6,6 +6,7 @@ never part of the Lambda bundle.
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
@@ -71,6 +72,8 @@ class DevStack:
 
     site_base_url: str = "http://localhost:8000"
     port: int = 0
+    # Locally a failed message should come back within seconds, not the template's minutes.
+    visibility_timeout: int = 2
     template: dict[str, Any] = field(default_factory=load_template)
     names: dict[str, str] = field(default_factory=dict)
     queue_urls: dict[str, str] = field(default_factory=dict)
@@ -121,7 +124,7 @@ class DevStack:
             self.queue_urls[logical] = url
         for logical, props in self._resources("AWS::SQS::Queue"):
             redrive = props.get("RedrivePolicy")
-            attributes = {"VisibilityTimeout": "2"}  # locally, a failed message comes back quickly
+            attributes = {"VisibilityTimeout": str(self.visibility_timeout)}
             if redrive:
                 target = redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]
                 attributes["RedrivePolicy"] = json.dumps(
@@ -180,9 +183,14 @@ class DevStack:
         """The real publish handler module, imported with the template's environment."""
         if self._handler is None:
             os.environ.update(self.function_environment())
-            from newscard.handlers import s3_events
+            from newscard.handlers import s3_events, wiring
+            from newscard.models.settings import settings_from_env
 
-            self._handler = s3_events
+            # The module builds its clients and settings at import, like a Lambda cold start;
+            # reload so this stack's environment is the one it reads.
+            settings_from_env.cache_clear()
+            wiring.s3_client.cache_clear()
+            self._handler = importlib.reload(s3_events)
         return self._handler
 
     def pump(self, *, queue: str = "UploadsQueue", wait_seconds: int = 1) -> dict[str, int]:

@@ -33,10 +33,12 @@ def check_public(addresses: Iterable[str]) -> str:
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    """Connects to the address we checked, while verifying the certificate for the host name."""
+    """Connects to the checked address (no second lookup to rebind), verifying the host's certificate."""
 
-    def __init__(self, host: str, address: str, *, timeout: float) -> None:
-        super().__init__(host, 443, timeout=timeout, context=ssl.create_default_context())
+    def __init__(
+        self, host: str, address: str, *, port: int, timeout: float, context: ssl.SSLContext
+    ) -> None:
+        super().__init__(host, port, timeout=timeout, context=context)
         self._address = address
 
     def connect(self) -> None:
@@ -48,11 +50,22 @@ class HttpsImageFetcher:
     """GET an image from an allow-listed https host, pinned to a checked public address."""
 
     def __init__(
-        self, allowed_hosts: Iterable[str], *, resolver: Resolver = _system_resolver, timeout: float = 10.0
+        self,
+        allowed_hosts: Iterable[str],
+        *,
+        resolver: Resolver = _system_resolver,
+        timeout: float = 10.0,
+        # Tests point these at a local TLS server; production keeps the defaults.
+        address_check: Callable[[Iterable[str]], str] = check_public,
+        ssl_context: ssl.SSLContext | None = None,
+        port: int = 443,
     ) -> None:
         self.allowed_hosts = frozenset(host.lower() for host in allowed_hosts)
         self.resolver = resolver
         self.timeout = timeout
+        self.address_check = address_check
+        self.ssl_context = ssl_context or ssl.create_default_context()
+        self.port = port
 
     def check_url(self, url: str) -> str:
         """Validate scheme and host against policy; returns the host."""
@@ -70,11 +83,13 @@ class HttpsImageFetcher:
         host = self.check_url(url)
         parts = urlsplit(url)
         try:
-            address = check_public(self.resolver(host, 443))
+            address = self.address_check(self.resolver(host, self.port))
         except OSError as error:
             raise StorageError(f"cannot resolve {host}") from error
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        connection = _PinnedHTTPSConnection(host, address, timeout=self.timeout)
+        connection = _PinnedHTTPSConnection(
+            host, address, port=self.port, timeout=self.timeout, context=self.ssl_context
+        )
         try:
             connection.request("GET", path, headers={"User-Agent": "newscard/1", "Accept": "image/*"})
             response = connection.getresponse()
@@ -90,6 +105,8 @@ class HttpsImageFetcher:
             if len(data) > MAX_FETCH_BYTES:
                 raise ImageRefused("the image is over 20 MB")
             return data
+        except ssl.SSLCertVerificationError:
+            raise ImageRefused(f"the certificate of {host} is not valid") from None
         except (OSError, http.client.HTTPException) as error:
             raise StorageError(f"fetching from {host} failed: {type(error).__name__}") from error
         finally:

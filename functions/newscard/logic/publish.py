@@ -66,6 +66,8 @@ class Publisher:
             and previous.source_key == source_key
             and previous.renderer_version == RENDERER_VERSION
         ):
+            # Nothing to write; only finish the cleanup a crashed earlier run may have left.
+            self._sweep(slug, keep=previous.keys())
             return PublishOutcome("unchanged", previous, timer.phases)
 
         image_bytes = load_article_images(article, self.images)
@@ -100,8 +102,7 @@ class Publisher:
             cache_control=SHORT,
         )
         # Only now, with the new page live, remove what it no longer references.
-        for stale in sorted(existing - manifest.keys()):
-            self.site.delete(stale)
+        self._sweep(slug, keep=manifest.keys())
         timer.lap("store")
         return PublishOutcome("published", manifest, timer.phases)
 
@@ -114,8 +115,18 @@ class Publisher:
         outputs = sorted(manifest.outputs, key=lambda output: output.role != "page")
         for output in outputs:
             self.site.delete(output.key)
+        self._sweep(slug, keep=set())
         self.site.delete(manifest_key(slug))
         return manifest
+
+    def _sweep(self, slug: str, *, keep: set[str]) -> None:
+        """Delete the slug's content-addressed files that keep does not list.
+
+        Listing rather than diffing manifests also removes files orphaned by an interrupted run.
+        """
+        for prefix in (f"cards/{slug}/", f"images/{slug}/"):
+            for key in [k for k in self.site.list_keys(prefix) if k not in keep]:
+                self.site.delete(key)
 
     def _put(self, obj: SiteObject) -> None:
         self.site.put(obj.key, obj.body, content_type=obj.content_type, cache_control=obj.cache_control)

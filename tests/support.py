@@ -1,0 +1,99 @@
+"""Test doubles shared by the reliability tests: a fault-injecting store and site invariants."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from newscard.dal.memory import MemoryStore
+from newscard.dal.store import StoredObject
+from newscard.models.errors import StorageError
+from newscard.models.manifest import Manifest
+
+
+@dataclass
+class FaultPlan:
+    """Counts storage operations across stores and fails the one numbered fail_at."""
+
+    fail_at: int | None = None
+    count: int = 0
+    log: list[str] = field(default_factory=list)
+
+    def tick(self, operation: str) -> None:
+        index = self.count
+        self.count += 1
+        self.log.append(operation)
+        if index == self.fail_at:
+            raise StorageError(f"injected fault on operation {index}: {operation}")
+
+
+class FaultyStore:
+    """Wraps a store; every call goes through the plan first (throttling, 5xx and timeouts alike)."""
+
+    def __init__(self, inner: MemoryStore, plan: FaultPlan, name: str) -> None:
+        self.inner, self.plan, self.name = inner, plan, name
+
+    def get(self, key: str) -> StoredObject:
+        self.plan.tick(f"{self.name}.get {key}")
+        return self.inner.get(key)
+
+    def put(
+        self,
+        key: str,
+        body: bytes,
+        *,
+        content_type: str,
+        cache_control: str | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> None:
+        self.plan.tick(f"{self.name}.put {key}")
+        self.inner.put(key, body, content_type=content_type, cache_control=cache_control, metadata=metadata)
+
+    def delete(self, key: str) -> None:
+        self.plan.tick(f"{self.name}.delete {key}")
+        self.inner.delete(key)
+
+    def exists(self, key: str) -> bool:
+        self.plan.tick(f"{self.name}.exists {key}")
+        return self.inner.exists(key)
+
+    def list_keys(self, prefix: str) -> Iterator[str]:
+        self.plan.tick(f"{self.name}.list {prefix}")
+        return iter(list(self.inner.list_keys(prefix)))
+
+
+_REFERENCE = re.compile(
+    r'(?:content|src|href)="(?:https://news\.example\.com/|(?:\.\./)+)((?:cards|images)/[^"]+)"'
+)
+
+
+def dangling_references(site: MemoryStore) -> list[str]:
+    """Keys that a live page references but the site does not hold."""
+    missing = []
+    for key in site.list_keys("articles/"):
+        if key.endswith(".html"):
+            html = site.get(key).body.decode("utf-8")
+            missing += [ref for ref in _REFERENCE.findall(html) if not site.exists(ref)]
+    return missing
+
+
+def manifest_mismatches(site: MemoryStore) -> list[str]:
+    """Differences between each manifest and what the site holds for that slug."""
+    problems = []
+    for key in site.list_keys("articles/"):
+        if not key.endswith("/manifest.json"):
+            continue
+        manifest = Manifest.model_validate_json(site.get(key).body)
+        listed = manifest.keys()
+        held = {
+            k
+            for prefix in (f"cards/{manifest.slug}/", f"images/{manifest.slug}/")
+            for k in site.list_keys(prefix)
+        } | {f"articles/{manifest.slug}/index.html"}
+        problems += [f"listed, not held: {k}" for k in sorted(listed - held)]
+        problems += [f"held, not listed: {k}" for k in sorted(held - listed)]
+        for output in manifest.outputs:
+            if site.exists(output.key) and len(site.get(output.key).body) != output.size:
+                problems.append(f"size differs: {output.key}")
+    return problems
