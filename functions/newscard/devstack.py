@@ -193,12 +193,14 @@ class DevStack:
             self._handler = importlib.reload(s3_events)
         return self._handler
 
-    def pump(self, *, queue: str = "UploadsQueue", wait_seconds: int = 1) -> dict[str, int]:
+    def pump(
+        self, *, queue: str = "UploadsQueue", wait_seconds: int = 1, batch_size: int = 5
+    ) -> dict[str, int]:
         """Deliver one batch from the queue to the handler, the way Lambda's SQS poller does."""
         sqs = self.client("sqs")
         url = self.queue_urls[queue]
         received = sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=5, WaitTimeSeconds=wait_seconds, AttributeNames=["All"]
+            QueueUrl=url, MaxNumberOfMessages=batch_size, WaitTimeSeconds=wait_seconds, AttributeNames=["All"]
         ).get("Messages", [])
         if not received:
             return {"received": 0, "failed": 0}

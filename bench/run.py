@@ -1,0 +1,373 @@
+"""Newscard benchmark: prints a table and one JSON line. A script, not a test.
+
+    .venv/bin/python bench/run.py            # everything (peers skipped if Node/Chromium are absent)
+    .venv/bin/python bench/run.py --quick    # fewer repetitions
+    .venv/bin/python bench/run.py --only presets,article
+
+Sections: per-preset card (decode + render + encode), per article (3 presets + page), cold start,
+end to end through the dev stack over real HTTP, peak memory for the story card from a 40 MP hero,
+deployment package sizes, and the same card through satori + resvg and warm headless Chromium.
+Numbers are medians; the machine is noisy, so compare ratios within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from photos import cached_photo  # noqa: E402
+
+WORK = Path(tempfile.gettempdir()) / "newscard-bench"
+HEADLINE = "US Russia Overtures Deepen European Fears Over Future of Alliance"
+KICKER = "World"
+SITE = "Newscard"
+ENV = {
+    "ARTICLES_BUCKET": "bench-articles",
+    "SITE_BUCKET": "bench-site",
+    "SITE_BASE_URL": "https://news.example.com",
+    "SITE_NAME": SITE,
+}
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    return {
+        "min": round(min(samples), 2),
+        "median": round(statistics.median(samples), 2),
+        "max": round(max(samples), 2),
+        "n": len(samples),
+    }
+
+
+def timed(function: Callable[[], Any], *, n: int, warmup: int = 2) -> list[float]:
+    for _ in range(warmup):
+        function()
+    samples = []
+    for _ in range(n):
+        start = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def settings() -> Any:
+    from newscard.models.settings import Settings
+
+    return Settings.from_env({**ENV, **{k: v for k, v in os.environ.items() if k in ENV}})
+
+
+def bench_presets(n: int) -> dict[str, Any]:
+    """One card per preset from the 2400x1600 photo: decode (at reduced scale) + render + encode."""
+    from newscard.models.settings import Theme
+    from newscard.rendering import images
+    from newscard.rendering.cards import PRESETS, CardText, render_card
+
+    data = cached_photo(WORK, (2400, 1600)).read_bytes()
+    info = images.inspect_image(data)
+    text = CardText(HEADLINE, KICKER, SITE)
+    results: dict[str, Any] = {}
+    for preset in PRESETS.values():
+        at_least = images.cover_source_size(info.width, info.height, [(preset.width, preset.height)])
+
+        def one(preset: Any = preset, at_least: tuple[int, int] = at_least) -> Any:
+            photo = images.decode(data, at_least=at_least)
+            return render_card(text, preset=preset, theme=Theme(), photo=photo)
+
+        samples = timed(one, n=n)
+        results[preset.name] = {**summary(samples), "bytes": len(one().data)}
+    results["cards_per_second_one_core"] = round(1000 / results["og"]["median"], 1)
+    return results
+
+
+def article_document(hero: str, body_image: str) -> bytes:
+    document = json.loads((ROOT / "examples" / "seed-article.json").read_text())
+    document["hero"]["src"] = hero
+    document["body"][8]["src"] = body_image
+    return json.dumps(document).encode()
+
+
+def bench_article(n: int) -> dict[str, Any]:
+    """All three presets + the page (+ page images), warm, for the seed article and a 24 MP hero."""
+    from newscard.logic.render import render_article
+    from newscard.logic.validation import parse_article
+
+    config = settings()
+    seed_assets = ROOT / "examples" / "assets"
+    cases = {
+        "seed": (
+            article_document("assets/european-leaders.jpg", "assets/starmer-macron-merz.jpg"),
+            {
+                "assets/european-leaders.jpg": (seed_assets / "european-leaders.jpg").read_bytes(),
+                "assets/starmer-macron-merz.jpg": (seed_assets / "starmer-macron-merz.jpg").read_bytes(),
+            },
+        ),
+        "large_hero_24mp": (
+            article_document("assets/large.jpg", "assets/starmer-macron-merz.jpg"),
+            {
+                "assets/large.jpg": cached_photo(WORK, (6000, 4000)).read_bytes(),
+                "assets/starmer-macron-merz.jpg": (seed_assets / "starmer-macron-merz.jpg").read_bytes(),
+            },
+        ),
+    }
+    results = {}
+    for name, (raw, image_bytes) in cases.items():
+        article = parse_article(raw)
+        samples = timed(lambda a=article, i=image_bytes: render_article(a, i, config), n=n)
+        results[name] = summary(samples)
+    return results
+
+
+CHILD = str(ROOT / "bench" / "child.py")
+
+
+def bench_cold(n: int) -> dict[str, Any]:
+    """Fresh interpreter -> handler module imported (boto3 client included) -> first og card on disk."""
+    photo = cached_photo(WORK, (2400, 1600))
+    env = {
+        **os.environ,
+        **ENV,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "POWERTOOLS_METRICS_NAMESPACE": "Bench",
+        "POWERTOOLS_SERVICE_NAME": "bench",
+    }
+    walls, imports, firsts, bare = [], [], [], []
+    for index in range(n):
+        out = WORK / f"cold-{index}.jpg"
+        out.unlink(missing_ok=True)
+        start = time.perf_counter()
+        result = subprocess.run(
+            [sys.executable, CHILD, "cold", str(photo), str(out), HEADLINE],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
+        walls.append((time.perf_counter() - start) * 1000)
+        import_ms, card_ms = map(float, result.stdout.split())
+        imports.append(import_ms)
+        firsts.append(card_ms)
+        assert out.stat().st_size > 0
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        bare.append((time.perf_counter() - start) * 1000)
+    return {
+        "process_to_first_card": summary(walls),
+        "handler_import": summary(imports),
+        "first_card_after_import": summary(firsts),
+        "interpreter_only": summary(bare),
+    }
+
+
+def bench_memory() -> dict[str, Any]:
+    """Peak RSS (VmHWM) of a fresh process rendering the story card from a 40 MP hero."""
+    photo = cached_photo(WORK, (7744, 5163))
+    result = subprocess.run(
+        [sys.executable, CHILD, "memory", str(photo), HEADLINE], capture_output=True, text=True, check=True
+    )
+    before, after, width, height = result.stdout.split()
+    return {
+        "hero": f"{width}x{height}",
+        "hero_megapixels": round(int(width) * int(height) / 1e6, 1),
+        "rss_after_imports_mb": round(float(before), 1),
+        "peak_rss_mb": round(float(after), 1),
+    }
+
+
+def bench_e2e(n: int) -> dict[str, Any]:
+    """Upload-to-published through moto's S3 and SQS over real HTTP and the real handler."""
+    from newscard.devstack import DevStack
+
+    saved = dict(os.environ)
+    stack = DevStack().start()
+    try:
+        s3 = stack.client("s3")
+        bucket = stack.names["ArticlesBucket"]
+        for image in (ROOT / "examples" / "assets").glob("*.jpg"):
+            s3.put_object(Bucket=bucket, Key=f"assets/{image.name}", Body=image.read_bytes())
+        batch_size = int(
+            stack.template["Resources"]["PublishFunction"]["Properties"]["Events"]["Uploads"]["Properties"][
+                "BatchSize"
+            ]
+        )
+        seed = json.loads((ROOT / "examples" / "seed-article.json").read_text())
+        stack.handler().logger.setLevel(
+            "WARNING"
+        )  # warm function; per-record log lines would drown the table
+
+        def publish_and_wait(keys: list[str]) -> float:
+            start = time.perf_counter()
+            for index, key in enumerate(keys):
+                s3.put_object(
+                    Bucket=bucket,
+                    Key=key,
+                    Body=json.dumps({**seed, "slug": f"bench-{key.rsplit('/', 1)[-1][:-5]}-{index}"}),
+                )
+            pending = set(keys)
+            while pending:
+                stack.pump(wait_seconds=0, batch_size=batch_size)
+                pending = {
+                    k for k in pending if not _exists(s3, bucket, "reports/" + k.removeprefix("incoming/"))
+                }
+            return (time.perf_counter() - start) * 1000
+
+        with contextlib.redirect_stdout(io.StringIO()):  # Powertools prints EMF metrics to stdout
+            latencies = [publish_and_wait([f"incoming/single-{i}.json"]) for i in range(n)]
+            count = 4 * batch_size
+            total = publish_and_wait([f"incoming/many-{i}.json" for i in range(count)])
+        return {
+            "upload_to_report_ms": summary(latencies),
+            "batch_size": batch_size,
+            "throughput_articles": count,
+            "throughput_articles_per_second": round(count / (total / 1000), 2),
+        }
+    finally:
+        stack.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _exists(s3: Any, bucket: str, key: str) -> bool:
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+    except s3.exceptions.ClientError:
+        return False
+    return True
+
+
+def bench_package() -> dict[str, Any]:
+    """Sizes of what `sam build` produced (run scripts/test.sh or sam build first)."""
+    build = ROOT / ".aws-sam" / "build"
+    if not build.exists():
+        return {"skipped": "no .aws-sam/build: run `bash scripts/test.sh` (or sam build) first"}
+    results = {}
+    for artefact in sorted(p for p in build.iterdir() if p.is_dir()):
+        unzipped = sum(f.stat().st_size for f in artefact.rglob("*") if f.is_file())
+        archive = shutil.make_archive(str(WORK / artefact.name), "zip", artefact)
+        results[artefact.name] = {
+            "unzipped_mb": round(unzipped / 1e6, 1),
+            "zipped_mb": round(Path(archive).stat().st_size / 1e6, 1),
+        }
+    return results
+
+
+def bench_peers(n: int, pillow_og_median: float | None) -> dict[str, Any]:
+    """The same og card through satori + resvg and warm headless Chromium, with ratios to Pillow."""
+    peers = ROOT / "bench" / "peers"
+    node = shutil.which("node")
+    if node is None:
+        return {"skipped": "Node.js not found: install it to run the satori and Chromium peers"}
+    if not (peers / "node_modules").exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            return {"skipped": "npm not found"}
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=peers, check=True)
+    from newscard.rendering.fonts import FONT_DIR
+
+    config = {
+        "photo": str(cached_photo(WORK, (2400, 1600))),
+        "headline": HEADLINE,
+        "kicker": KICKER.upper(),
+        "site": SITE,
+        "headline_size": 64,
+        "n": n,
+        "warmup": 3,
+        "font_bold": str(FONT_DIR / "NotoSans-Bold.ttf"),
+        "font_regular": str(FONT_DIR / "NotoSans-Regular.ttf"),
+    }
+    results: dict[str, Any] = {}
+    runs = {"satori_resvg_png": "satori_card.mjs"}
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium:
+        runs["chromium_warm_jpeg"] = "chromium_card.mjs"
+    else:
+        results["chromium_warm_jpeg"] = {"skipped": "Chromium not found (apt-get install chromium)"}
+    for name, script in runs.items():
+        config_path = WORK / f"{name}.json"
+        config_path.write_text(json.dumps({**config, "chromium": chromium, "out": str(WORK / f"{name}.out")}))
+        result = subprocess.run(
+            [node, script, str(config_path)],
+            cwd=peers,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        if result.returncode != 0:
+            results[name] = {"skipped": f"failed: {result.stderr.strip().splitlines()[-1:]}"}
+            continue
+        line = json.loads(result.stdout.strip().splitlines()[-1])
+        entry = {**summary(line["ms"]), "bytes": line["bytes"]}
+        if pillow_og_median:
+            entry["times_slower_than_pillow_og"] = round(statistics.median(line["ms"]) / pillow_og_median, 1)
+        results[name] = entry
+    return results
+
+
+SECTIONS = ("presets", "article", "cold", "memory", "e2e", "package", "peers")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--only", help=f"comma-separated sections of {','.join(SECTIONS)}")
+    args = parser.parse_args()
+    wanted = args.only.split(",") if args.only else list(SECTIONS)
+    n = 10 if args.quick else 30
+    WORK.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Bench")
+    results: dict[str, Any] = {}
+    if "presets" in wanted:
+        results["presets"] = bench_presets(n)
+    if "article" in wanted:
+        results["article"] = bench_article(max(5, n // 2))
+    if "cold" in wanted:
+        results["cold"] = bench_cold(5 if args.quick else 10)
+    if "memory" in wanted:
+        results["memory"] = bench_memory()
+    if "e2e" in wanted:
+        results["e2e"] = bench_e2e(3 if args.quick else 5)
+    if "package" in wanted:
+        results["package"] = bench_package()
+    if "peers" in wanted:
+        og = results.get("presets", {}).get("og", {}).get("median")
+        results["peers"] = bench_peers(10 if args.quick else 20, og)
+    print_table(results)
+    print(json.dumps({"newscard_bench": results}, separators=(",", ":")))
+
+
+def print_table(results: dict[str, Any]) -> None:
+    def row(label: str, value: Any) -> None:
+        if isinstance(value, dict) and "median" in value:
+            text = f"{value['min']:>8.1f} {value['median']:>8.1f} {value['max']:>8.1f}  (n={value['n']})"
+            extras = {k: v for k, v in value.items() if k not in ("min", "median", "max", "n")}
+            print(f"  {label:<38} {text} {json.dumps(extras) if extras else ''}")
+        else:
+            print(f"  {label:<38} {value}")
+
+    print(f"  {'':<38} {'min':>8} {'median':>8} {'max':>8}   ms")
+    for section, values in results.items():
+        print(section)
+        for label, value in values.items():
+            row(label, value)
+
+
+if __name__ == "__main__":
+    main()
