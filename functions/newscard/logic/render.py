@@ -77,7 +77,9 @@ def render_article(article: Article, image_bytes: dict[str, bytes], settings: Se
         if article.hero.focal_point is not None:
             focal = (article.hero.focal_point.x, article.hero.focal_point.y)
 
-    text = CardText(article.headline, article.section, settings.site_name, article.direction)
+    text = CardText(
+        article.headline, article.section, settings.site_name, article.direction, article.language
+    )
     cards: dict[str, CardRef] = {}
     for preset in PRESETS.values():
         card = render_card(text, preset=preset, theme=theme, photo=hero, focal=focal)
