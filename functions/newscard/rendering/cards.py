@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -145,10 +146,10 @@ def _layout(text: CardText, preset: Preset, theme: Theme) -> _Layout:
     label_chain = font_chain(text.language, bold=True)
     kicker_pad = round(kicker_size * 0.5)
     kicker = fit_line(
-        text.kicker.upper(),
+        _capitals(text.kicker, text.language),
         chain=label_chain,
         size=kicker_size,
-        width=text_width * 0.8 - 2 * kicker_pad,
+        width=text_width - 2 * kicker_pad,
         rtl=rtl,
     )
     site = fit_line(
@@ -174,6 +175,15 @@ def _layout(text: CardText, preset: Preset, theme: Theme) -> _Layout:
         scrim_top,
         text_box,
     )
+
+
+def _capitals(text: str, language: str) -> str:
+    """Upper case for the kicker; Greek drops its accents in capitals, as Greek typesetting does."""
+    upper = text.upper()
+    if language.lower().split("-")[0] == "el":
+        decomposed = unicodedata.normalize("NFD", upper)
+        upper = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in "\u0301\u0342"))
+    return upper
 
 
 def _branded_background(size: tuple[int, int], theme: Theme) -> Image.Image:

@@ -222,24 +222,51 @@ def runs(text: str, chain: tuple[Face, ...], rtl: bool) -> tuple[Run, ...]:
 def _visual_order(
     pieces: list[tuple[str, Face | None]], chain: tuple[Face, ...], rtl: bool
 ) -> tuple[Run, ...]:
-    """Unicode bidi rules N1 and L2 at run level: neutrals take the direction around them."""
-    strong = [None if face is None or face.emoji else face.rtl for _, face in pieces]
-    directions: list[bool] = []
-    for index, value in enumerate(strong):
-        if value is not None:
-            directions.append(value)
+    """The Unicode bidi algorithm at run level (rules W7, N1, N2, I1, I2, L2).
+
+    Runs are strong right-to-left (Arabic, Hebrew faces), strong left-to-right (letters in other
+    faces), numbers (European digits in a left-to-right face) or neutral (spaces, emoji). Within a
+    run, Raqm and FriBiDi order the characters; this orders the runs.
+    """
+    kinds: list[str] = []
+    for text, face in pieces:
+        if face is None or face.emoji or not any(c.isalpha() for c in text):
+            number = face is not None and not face.emoji and any(c.isdigit() for c in text)
+            kinds.append("R" if face is not None and face.rtl else "EN" if number else "ON")
+        else:
+            kinds.append("R" if face.rtl else "L")
+    # W7: numbers after left-to-right text (or at the start of a left-to-right paragraph) are L.
+    resolved: list[str] = []
+    last_strong = "R" if rtl else "L"
+    for kind in kinds:
+        if kind in ("L", "R"):
+            last_strong = kind
+        resolved.append("L" if kind == "EN" and last_strong == "L" else kind)
+    # N1/N2: neutrals between two runs of one direction take it (numbers count as R); else the paragraph's.
+    strong = [None if k == "ON" else ("R" if k in ("R", "EN") else "L") for k in resolved]
+    directions: list[str] = []
+    for index, kind in enumerate(resolved):
+        if kind != "ON":
+            directions.append(kind)
             continue
-        before = next((s for s in reversed(strong[:index]) if s is not None), rtl)
-        after = next((s for s in strong[index + 1 :] if s is not None), rtl)
-        directions.append(before if before == after else rtl)
+        before = next((s for s in reversed(strong[:index]) if s is not None), "R" if rtl else "L")
+        after = next((s for s in strong[index + 1 :] if s is not None), "R" if rtl else "L")
+        directions.append(before if before == after else ("R" if rtl else "L"))
+    # I1/I2: embedding levels.
     base = 1 if rtl else 0
-    levels = [base if d == rtl else base + 1 for d in directions]
+    levels = []
+    for direction in directions:
+        if rtl:
+            levels.append(1 if direction == "R" else 2)
+        else:
+            levels.append({"L": 0, "R": 1, "EN": 2}[direction])
     ordered = [
-        Run(text, face if face is not None else _space_face(chain), direction)
+        Run(text, face if face is not None else _space_face(chain), direction == "R")
         for (text, face), direction in zip(pieces, directions, strict=True)
     ]
+    # L2: reverse every sequence at each level from the highest down to the lowest odd one.
     items = list(zip(levels, ordered, strict=True))
-    for level in range(max(levels, default=0), 0, -1):
+    for level in range(max(levels, default=base), 0, -1):
         index = 0
         while index < len(items):
             if items[index][0] >= level:
@@ -531,7 +558,7 @@ def _with_ellipsis(pieces: list[str], chain: tuple[Face, ...], size: int, rtl: b
     """The line's words that fit with an ellipsis after them; whole words dropped first."""
     kept = list(pieces)
     while kept:
-        candidate = "".join(kept).rstrip().rstrip(",;:-–—") + ELLIPSIS
+        candidate = "".join(kept).rstrip().rstrip(",;:-–—.") + ELLIPSIS
         if text_width(candidate, chain, size, rtl) <= width:
             return make_line(candidate, chain, size, rtl)
         if len(kept) > 1:
