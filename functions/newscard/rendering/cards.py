@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -252,21 +253,41 @@ def _apply_scrim(
     shade = (0, 0, 0) if text_luminance > 0.5 else (255, 255, 255)
     region = canvas.crop(text_box)
     whole = (0, 0, region.width, region.height)
+    black = Image.new("RGB", region.size, shade)
 
-    def reaches(alpha: float) -> bool:
-        shaded = Image.blend(region, Image.new("RGB", region.size, shade), alpha)
-        return _worst_contrast(shaded, whole, text_luminance) >= _TARGET_CONTRAST
+    def contrast_at(alpha: float) -> float:
+        return _worst_contrast(Image.blend(region, black, alpha), whole, text_luminance)
 
     alpha = minimum
-    if not reaches(alpha):
-        low, high = alpha, 1.0
-        for _ in range(10):  # to about 0.1 % of full strength
-            middle = (low + high) / 2
-            low, high = (low, middle) if reaches(middle) else (middle, high)
-        alpha = high
+    if contrast_at(alpha) < _TARGET_CONTRAST:
+        if shade == (0, 0, 0):
+            alpha = _darkening_needed(contrast_at, alpha, text_luminance)
+        else:
+            low, high = alpha, 1.0
+            for _ in range(10):  # to about 0.1 % of full strength
+                middle = (low + high) / 2
+                low, high = (low, middle) if contrast_at(middle) >= _TARGET_CONTRAST else (middle, high)
+            alpha = high
     if alpha > 0:
         _shade(canvas, scrim_top, text_box[1], alpha, shade)
     return round(_worst_contrast(canvas, text_box, text_luminance), 2)
+
+
+def _darkening_needed(contrast_at: Callable[[float], float], alpha: float, text_luminance: float) -> float:
+    """The black scrim strength at which light text reaches the target, in two or three measurements.
+
+    Scaling sRGB values by (1 - alpha) scales linear luminance by about (1 - alpha) ** 2.2, so the
+    brightest pixel's luminance predicts the strength needed; each estimate is measured again.
+    """
+    allowed = (text_luminance + 0.05) / _TARGET_CONTRAST - 0.05
+    for _ in range(8):
+        brightest = (text_luminance + 0.05) / contrast_at(alpha) - 0.05
+        if brightest <= allowed or alpha >= 1.0:
+            break
+        # Aim 2 % under the need, so the next measurement usually passes.
+        remaining = (1 - alpha) * (0.98 * allowed / brightest) ** (1 / 2.2)
+        alpha = min(1.0, max(alpha + 0.005, 1 - remaining))
+    return alpha
 
 
 def _shade(canvas: Image.Image, top: int, full_from: int, alpha: float, colour: tuple[int, int, int]) -> None:

@@ -8,6 +8,7 @@ whose character map covers it. Small fonts ship in the function package; the CJK
 
 from __future__ import annotations
 
+import mmap
 import struct
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -117,7 +118,8 @@ def font_chain(language: str = "en", *, family: Family = "sans", bold: bool = Tr
     return tuple(chain)
 
 
-@lru_cache(maxsize=512)
+# Each size is a FreeType face of its own (about 1.5 MB for the CJK collection): bounded.
+@lru_cache(maxsize=96)
 def load_font(face: Face, size: int) -> ImageFont.FreeTypeFont:
     """A face at a pixel size (emoji always at their one strike), cached: cards reuse few sizes."""
     require_shaping()
@@ -158,7 +160,12 @@ class _Coverage:
 
 def _read_cmap(path: Path, index: int) -> list[int]:
     """Code points with a non-zero glyph, from the best Unicode cmap subtable (format 12 or 4)."""
-    data = path.read_bytes()
+    # Mapped, not read: only the cmap's pages of the 20 MB CJK collection are ever touched.
+    with path.open("rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return _parse_cmap(data, index)
+
+
+def _parse_cmap(data: mmap.mmap, index: int) -> list[int]:
     offset = 0
     if data[:4] == b"ttcf":
         (offset,) = struct.unpack_from(">I", data, 12 + 4 * index)
@@ -182,7 +189,7 @@ def _read_cmap(path: Path, index: int) -> list[int]:
     return []
 
 
-def _format12(data: bytes, at: int) -> list[int]:
+def _format12(data: mmap.mmap, at: int) -> list[int]:
     (groups,) = struct.unpack_from(">I", data, at + 12)
     found: list[int] = []
     for g in range(groups):
@@ -191,7 +198,7 @@ def _format12(data: bytes, at: int) -> list[int]:
     return found
 
 
-def _format4(data: bytes, at: int) -> list[int]:
+def _format4(data: mmap.mmap, at: int) -> list[int]:
     (seg_x2,) = struct.unpack_from(">H", data, at + 6)
     segs = seg_x2 // 2
     ends = struct.unpack_from(f">{segs}H", data, at + 14)
