@@ -200,6 +200,11 @@ def test_tokens_keep_kinsoku_characters_with_their_neighbours() -> None:
     assert tokens("発表「重点」。") == ["発", "表", "「重", "点」。"]
 
 
+def test_a_spaced_dash_never_starts_a_line() -> None:
+    assert tokens("21% — впервые") == ["21% — ", "впервые"]
+    assert tokens("well-known") == ["well-", "known"]
+
+
 # --- cards on pixels -------------------------------------------------------------------------------
 
 
@@ -231,8 +236,8 @@ def test_the_headline_reaches_wcag_contrast_on_the_rendered_pixels(photo: Image.
     backgrounds = []
     for index, line in enumerate(card.headline.lines):
         y0 = top + index * card.headline.line_height
-        strip = rendered.crop((left + round(line.width) + 8, y0, right, y0 + card.headline.line_height))
-        if strip.width > 0:
+        if left + round(line.width) + 8 < right:
+            strip = rendered.crop((left + round(line.width) + 8, y0, right, y0 + card.headline.line_height))
             backgrounds.extend(_luminance(p) for p in set(strip.get_flattened_data()))  # type: ignore[arg-type]
     assert backgrounds, "every line filled the box; no background to measure"
     # Then white text has at least 4.5:1 against the brightest of those pixels

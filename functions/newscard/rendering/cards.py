@@ -39,10 +39,12 @@ class Preset:
     safe_bottom: int = 0
 
 
+# max_lines is generous: the box height limits short headlines to a few large lines anyway, and a
+# 300-character headline (the article limit) must still fit at the smallest size without an ellipsis.
 PRESETS: dict[str, Preset] = {
-    "og": Preset("og", 1200, 630, 56, 3, 76, 30, 0.56),
-    "square": Preset("square", 1080, 1080, 72, 5, 96, 40, 0.5, label_scale=1.3),
-    "story": Preset("story", 1080, 1920, 84, 7, 116, 48, 0.46, label_scale=1.6, safe_bottom=260),
+    "og": Preset("og", 1200, 630, 56, 5, 88, 30, 0.56),
+    "square": Preset("square", 1080, 1080, 72, 8, 104, 40, 0.5, label_scale=1.3),
+    "story": Preset("story", 1080, 1920, 84, 10, 140, 48, 0.55, label_scale=1.6, safe_bottom=260),
 }
 
 
@@ -336,13 +338,14 @@ def _draw_text(
         ),
         fill=theme.accent,
     )
+    kicker_ink = _readable_on(theme.accent, theme.text)
     draw_line(
         canvas,
         layout.kicker,
         tab_left + pad_x,
         layout.kicker_top + tab_height / 2 + size * 0.36,
         size,
-        theme.text,
+        kicker_ink,
     )
 
     block = layout.headline
@@ -397,6 +400,14 @@ def _emoji_bitmap(text: str, face: Face, size: int) -> tuple[Image.Image, tuple[
         Image.Resampling.LANCZOS,
     )
     return scaled, (left * factor, top * factor)
+
+
+def _readable_on(background: str, preferred: str) -> str:
+    """The theme's text colour on the accent tab if it reaches 4.5:1 there, else white or near-black."""
+    behind = hex_luminance(background)
+    if contrast_ratio(hex_luminance(preferred), behind) >= WCAG_MIN_CONTRAST:
+        return preferred
+    return max(("#ffffff", "#111111"), key=lambda ink: contrast_ratio(hex_luminance(ink), behind))
 
 
 def _scaled_logo(logo: Image.Image, height: int, max_width: int) -> Image.Image:

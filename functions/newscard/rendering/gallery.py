@@ -13,7 +13,6 @@ from newscard.rendering.text import fit_line
 
 _ROW_HEIGHT = 420
 _GAP = 24
-_LABEL = 22
 _BACKGROUND = "#1c1c1e"
 _INK = "#e5e5ea"
 
@@ -30,31 +29,28 @@ def contact_sheet(rows: Sequence[SheetRow], *, row_height: int = _ROW_HEIGHT) ->
     """A PNG with one row per article: the cards scaled to a common height, labelled."""
     thumbs = [[(name, _thumbnail(data, row_height)) for name, data in row.cards] for row in rows]
     width = max((sum(t.width for _, t in row) + _GAP * (len(row) + 1) for row in thumbs), default=_GAP * 2)
-    band = _LABEL * 2 + row_height + _GAP
+    label = max(12, round(row_height / 19))  # 22 px at the default row height
+    band = label * 2 + row_height + _GAP
     sheet = Image.new("RGB", (width, _GAP + band * len(rows)), _BACKGROUND)
     chain = font_chain("en", bold=True)
     for index, (row, cards) in enumerate(zip(rows, thumbs, strict=True)):
         top = _GAP + index * band
-        caption = fit_line(row.caption, chain=chain, size=_LABEL, width=width - 2 * _GAP, rtl=False)
-        _label(sheet, caption, _GAP, top + _LABEL)
+        caption = fit_line(row.caption, chain=chain, size=label, width=width - 2 * _GAP, rtl=False)
+        _label(sheet, caption, _GAP, top + label, label)
         x = _GAP
+        small = max(11, round(label * 0.75))
         for name, thumb in cards:
-            sheet.paste(thumb, (x, top + _LABEL + 8))
-            tag = fit_line(
-                f"{name} {_size_of(row, name)}",
-                chain=chain,
-                size=round(_LABEL * 0.7),
-                width=thumb.width,
-                rtl=False,
-            )
-            _label(sheet, tag, x, top + _LABEL + 8 + row_height + round(_LABEL * 0.9), round(_LABEL * 0.7))
+            sheet.paste(thumb, (x, top + label + 8))
+            text = f"{name} {_size_of(row, name)}"
+            tag = fit_line(text, chain=chain, size=small, width=thumb.width + _GAP - 6, rtl=False)
+            _label(sheet, tag, x, top + label + 8 + row_height + round(label * 0.95), small)
             x += thumb.width + _GAP
     buffer = io.BytesIO()
     sheet.save(buffer, "PNG", compress_level=6)
     return buffer.getvalue()
 
 
-def _label(sheet: Image.Image, line: object, x: int, baseline: int, size: int = _LABEL) -> None:
+def _label(sheet: Image.Image, line: object, x: int, baseline: int, size: int) -> None:
     from newscard.rendering.cards import draw_line
     from newscard.rendering.text import Line
 

@@ -348,6 +348,10 @@ def tokens(text: str) -> list[str]:
                 out[-1] += cluster
             glue = False
             continue
+        if char in "—–" and not current and out:
+            # A spaced dash stays at the end of the line before it (European typesetting).
+            out[-1] += cluster
+            continue
         if char in _NO_LINE_START and (current or out):
             if current:
                 current += cluster
@@ -528,9 +532,44 @@ def fit_headline(
             high = size - 1
         if fitted is not None:
             size, measured, count = fitted
-            lines = _lines_from(measured, _balanced(measured, width, count), chain, size, rtl)
+            starts = _balanced(measured, width, count)
+            if _lone_last(starts, len(measured.tokens)):
+                size, measured, starts = _without_lone_word(
+                    pieces, chain, size, measured, starts, (width, height, max_lines, min_size, rtl, spacing)
+                )
+            lines = _lines_from(measured, starts, chain, size, rtl)
             return TextBlock(tuple(lines), size, round(size * spacing), False, allow_break)
     return _truncated(pieces, chain, width, height, max_lines, min_size, rtl, spacing)
+
+
+def _lone_last(starts: list[int], count: int) -> bool:
+    """The last line is one word while some other line has several: a widow to avoid."""
+    bounds = [*starts, count]
+    sizes = [b - a for a, b in itertools.pairwise(bounds)]
+    return len(sizes) > 1 and sizes[-1] == 1 and max(sizes[:-1]) > 1
+
+
+def _without_lone_word(
+    pieces: list[str],
+    chain: tuple[Face, ...],
+    size: int,
+    measured: _Measured,
+    starts: list[int],
+    box: tuple[int, int, int, int, bool, float],
+) -> tuple[int, _Measured, list[int]]:
+    """Up to a quarter smaller type, if that is what it takes to give the last word company."""
+    width, height, max_lines, min_size, rtl, spacing = box
+    for smaller in range(size - 1, max(min_size, int(size * 0.75)) - 1, -1):
+        candidate = _measure(pieces, chain, smaller, rtl, width, allow_break=False)
+        if candidate is None:
+            continue
+        count = len(_greedy(candidate, width))
+        if count > max_lines or count * round(smaller * spacing) > height:
+            continue
+        balanced = _balanced(candidate, width, count)
+        if not _lone_last(balanced, len(candidate.tokens)):
+            return smaller, candidate, balanced
+    return size, measured, starts
 
 
 def _truncated(
