@@ -336,3 +336,54 @@ def test_logo_replaces_the_site_name(tmp_path: Path) -> None:
     rendered = Image.open(io.BytesIO(card.data)).convert("RGB")
     magenta = sum(1 for r, g, b in rendered.get_flattened_data() if r > 200 and g < 60 and b > 200)  # type: ignore[misc]
     assert magenta > 1000
+
+
+def test_a_fresh_process_renders_the_same_bytes() -> None:
+    # Given a card rendered here, and the same card rendered by a new interpreter with another hash seed
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import hashlib, newscard.rendering\n"
+        "from newscard.models.settings import Theme\n"
+        "from newscard.rendering.cards import PRESETS, CardText, render_card\n"
+        "card = render_card(CardText('Fans celebrate 🎉 القاهرة 東京 मुंबई', 'News', 'Site'),"
+        " preset=PRESETS['og'], theme=Theme())\n"
+        "print(hashlib.sha256(card.data).hexdigest())\n"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    other = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    card = render_card(
+        CardText("Fans celebrate 🎉 القاهرة 東京 मुंबई", "News", "Site"), preset=PRESETS["og"], theme=THEME
+    )
+    # Then the bytes are identical
+    assert other.stdout.strip() == hashlib.sha256(card.data).hexdigest()
+
+
+def _hide_os_fribidi_script(python_code: str) -> list[str]:
+    """A shell that hides the OS's libfribidi (as on Lambda), then runs python_code."""
+    import sys
+
+    hide = 'for f in /usr/lib/*/libfribidi.so.0*; do mount --bind /dev/null "$f"; done'
+    return ["unshare", "-m", "sh", "-c", f'{hide} && exec "{sys.executable}" -c "$0"', python_code]
+
+
+@pytest.mark.slow
+def test_without_the_systems_fribidi_the_bundled_one_still_shapes_arabic() -> None:
+    # Given a process in which the OS FriBiDi is unreadable, as on Lambda (needs mount namespaces)
+    import subprocess
+
+    code = (
+        "import newscard.rendering as r; from PIL import features; r.shaping.require_shaping();"
+        "print(features.check('raqm'), r.shaping.loaded_fribidi())"
+    )
+    result = subprocess.run(_hide_os_fribidi_script(code), capture_output=True, text=True, check=False)
+    if result.returncode != 0 and ("Operation not permitted" in result.stderr or "unshare" in result.stderr):
+        pytest.skip("mount namespaces are not available here")
+    # Then Raqm still works, with the layer's FriBiDi
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", str(shaping.BUNDLED_FRIBIDI.resolve())]  # type: ignore[union-attr]
