@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+# First, before anything imports PIL.ImageFont: load the FriBiDi the Lambda layer ships, so tests
+# lay text out with the same engine (Raqm + that FriBiDi) as production.
+import newscard.rendering  # noqa: F401
+
+# isort: split
 import copy
 import importlib
 import io

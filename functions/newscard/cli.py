@@ -92,6 +92,39 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def cmd_gallery(args: argparse.Namespace) -> int:
+    from newscard.dal.memory import DirectoryStore
+    from newscard.logic.images import ImageLoader, load_article_images
+    from newscard.logic.render import decode_hero, render_cards
+    from newscard.logic.validation import parse_article
+    from newscard.rendering.gallery import SheetRow, contact_sheet
+
+    settings = _local_settings(args.base_url, args.site_name)
+    rows: list[SheetRow] = []
+    failures = 0
+    for path in map(Path, args.files):
+        assets_root = Path(args.assets) if args.assets else path.resolve().parent
+        try:
+            article = parse_article(path.read_bytes())
+            images = load_article_images(article, ImageLoader(DirectoryStore(assets_root)))
+        except OSError as error:
+            print(f"{path}: cannot read: {error.strerror}")
+            failures += 1
+            continue
+        except ArticleRejected as rejection:
+            print(f"{path}: rejected ({'; '.join(f'{p.loc}: {p.msg}' for p in rejection.problems)})")
+            failures += 1
+            continue
+        cards = render_cards(article, decode_hero(article, images), settings, images)
+        caption = f"{path.name} [{article.language}] {article.headline}"
+        rows.append(SheetRow(caption, [(card.preset, card.data) for card in cards]))
+    if rows:
+        Path(args.out).write_bytes(contact_sheet(rows, row_height=args.height))
+        cards_total = sum(len(row.cards) for row in rows)
+        print(f"{args.out}: {len(rows)} article{'s' * (len(rows) != 1)}, {cards_total} cards")
+    return 1 if failures else 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from newscard.devstack import run_demo
 
@@ -116,6 +149,15 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--base-url", help=f"public site URL (default: SITE_BASE_URL or {DEFAULT_BASE_URL})")
     render.add_argument("--site-name", help="site name (default: SITE_NAME or Newscard)")
     render.set_defaults(func=cmd_render)
+
+    gallery = sub.add_parser("gallery", help="one contact sheet (PNG) of every card preset for articles")
+    gallery.add_argument("files", nargs="+")
+    gallery.add_argument("--out", required=True, help="the PNG to write, e.g. sheet.png")
+    gallery.add_argument("--assets", help="folder holding assets/... (default: each article's folder)")
+    gallery.add_argument("--height", type=int, default=420, help="height of each row in pixels (default 420)")
+    gallery.add_argument("--base-url", help=argparse.SUPPRESS)
+    gallery.add_argument("--site-name", help="site name (default: SITE_NAME or Newscard)")
+    gallery.set_defaults(func=cmd_gallery)
 
     demo = sub.add_parser("demo", help="publish an article through the real handler against an embedded S3")
     demo.add_argument(

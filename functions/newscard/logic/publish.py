@@ -71,6 +71,8 @@ class Publisher:
             return PublishOutcome("unchanged", previous, timer.phases)
 
         image_bytes = load_article_images(article, self.images)
+        if self.settings.theme.logo_key:  # the theme's logo for the cards, an assets/ key like any image
+            image_bytes[self.settings.theme.logo_key] = self.images.load(self.settings.theme.logo_key)
         timer.lap("load_images")
         objects = render_article(article, image_bytes, self.settings)
         timer.lap("render")

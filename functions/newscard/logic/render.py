@@ -6,17 +6,23 @@ import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
+from PIL import Image
+
 from newscard.models.article import Article
 from newscard.models.settings import Settings
 from newscard.rendering import images
-from newscard.rendering.cards import PRESETS, CardText, render_card
+from newscard.rendering.cards import PRESETS, CardText, RenderedCard, render_card
 from newscard.rendering.page import CardRef, PageContext, PageImage, render_article_page
+from newscard.rendering.shaping import require_shaping
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=60, must-revalidate"
 HTML = "text/html; charset=utf-8"
 HERO_WIDTH = 1600
 BODY_IMAGE_WIDTH = 1200
+
+# Fail at start (handler init), not on the first Arabic headline, if Raqm shaping is unavailable.
+require_shaping()
 
 
 @dataclass(frozen=True)
@@ -58,37 +64,61 @@ def _hashed_key(prefix: str, name: str, data: bytes, extension: str) -> str:
     return f"{prefix}/{name}-{digest}.{extension}"
 
 
+@dataclass(frozen=True)
+class Hero:
+    """The hero decoded once, at the smallest scale every card and the page rendition need."""
+
+    image: Image.Image | None
+    focal: tuple[float, float] = (0.5, 0.5)
+
+
+def decode_hero(article: Article, image_bytes: dict[str, bytes]) -> Hero:
+    if article.hero is None:
+        return Hero(None)
+    data = image_bytes[article.hero.src]
+    info = images.inspect_image(data)
+    needed = [(p.width, p.height) for p in PRESETS.values()]
+    needed.append(
+        (min(HERO_WIDTH, info.width), round(info.height * min(HERO_WIDTH, info.width) / info.width))
+    )
+    image = images.decode(data, at_least=images.cover_source_size(info.width, info.height, needed))
+    point = article.hero.focal_point
+    return Hero(image, (point.x, point.y) if point is not None else (0.5, 0.5))
+
+
+def render_cards(
+    article: Article, hero: Hero, settings: Settings, image_bytes: dict[str, bytes]
+) -> list[RenderedCard]:
+    """One card per preset, in PRESETS order; the theme's logo if it was loaded with the images."""
+    theme = settings.theme
+    logo_bytes = image_bytes.get(theme.logo_key) if theme.logo_key else None
+    logo = images.decode(logo_bytes, keep_alpha=True) if logo_bytes else None
+    text = CardText(
+        article.headline, article.section, settings.site_name, article.direction, article.language
+    )
+    return [
+        render_card(text, preset=preset, theme=theme, photo=hero.image, focal=hero.focal, logo=logo)
+        for preset in PRESETS.values()
+    ]
+
+
 def render_article(article: Article, image_bytes: dict[str, bytes], settings: Settings) -> list[SiteObject]:
     """Cards and image renditions first, the page that references them last."""
     slug = article.resolved_slug
-    theme = settings.theme
     objects: list[SiteObject] = []
 
-    hero = None
-    focal = (0.5, 0.5)
-    if article.hero is not None:
-        data = image_bytes[article.hero.src]
-        info = images.inspect_image(data)
-        needed = [(p.width, p.height) for p in PRESETS.values()]
-        needed.append(
-            (min(HERO_WIDTH, info.width), round(info.height * min(HERO_WIDTH, info.width) / info.width))
-        )
-        hero = images.decode(data, at_least=images.cover_source_size(info.width, info.height, needed))
-        if article.hero.focal_point is not None:
-            focal = (article.hero.focal_point.x, article.hero.focal_point.y)
-
-    text = CardText(article.headline, article.section, settings.site_name, article.direction)
+    decoded = decode_hero(article, image_bytes)
+    hero = decoded.image
     cards: dict[str, CardRef] = {}
-    for preset in PRESETS.values():
-        card = render_card(text, preset=preset, theme=theme, photo=hero, focal=focal)
-        key = _hashed_key(f"cards/{slug}", preset.name, card.data, card.extension)
+    for card in render_cards(article, decoded, settings, image_bytes):
+        key = _hashed_key(f"cards/{slug}", card.preset, card.data, card.extension)
         objects.append(
             SiteObject(
-                key, card.data, card.content_type, IMMUTABLE, "card", preset.name, card.width, card.height
+                key, card.data, card.content_type, IMMUTABLE, "card", card.preset, card.width, card.height
             )
         )
-        cards[preset.name] = CardRef(
-            preset.name, site_url(settings, key), card.width, card.height, card.content_type
+        cards[card.preset] = CardRef(
+            card.preset, site_url(settings, key), card.width, card.height, card.content_type
         )
 
     renditions: dict[str, PageImage] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -29,7 +29,9 @@ class Theme(BaseModel):
     accent: HexColour = "#d6002a"
     background: HexColour = "#14213d"
     text: HexColour = "#ffffff"
-    font: str = "sans"
+    # A bundled headline family; every script falls back to the matching Noto font.
+    font: Literal["sans", "serif"] = "sans"
+    # An image under the articles bucket's assets/ prefix, drawn on cards instead of the site name.
     logo_key: str | None = None
 
 
@@ -45,6 +47,8 @@ class Settings(BaseModel):
     asset_hosts: list[str] = Field(alias="ASSET_HOSTS", default_factory=list)
     theme_accent: HexColour = Field(alias="THEME_ACCENT", default="#d6002a")
     theme_background: HexColour = Field(alias="THEME_BACKGROUND", default="#14213d")
+    theme_text: HexColour = Field(alias="THEME_TEXT", default="#ffffff")
+    theme_font: Literal["sans", "serif"] = Field(alias="THEME_FONT", default="sans")
     theme_logo_key: str | None = Field(alias="THEME_LOGO_KEY", default=None)
 
     _split = field_validator("asset_hosts", mode="before")(_split_hosts)
@@ -57,7 +61,11 @@ class Settings(BaseModel):
     @property
     def theme(self) -> Theme:
         return Theme(
-            accent=self.theme_accent, background=self.theme_background, logo_key=self.theme_logo_key or None
+            accent=self.theme_accent,
+            background=self.theme_background,
+            text=self.theme_text,
+            font=self.theme_font,
+            logo_key=self.theme_logo_key or None,
         )
 
     @classmethod

@@ -1,0 +1,4 @@
+"""Pure rendering: cards (Pillow), the article page (Jinja2), text layout and fonts."""
+
+# Before anything imports PIL.ImageFont: load the FriBiDi we ship so Pillow's Raqm layout finds it.
+from newscard.rendering import shaping as shaping

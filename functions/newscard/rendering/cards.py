@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw
 
 from newscard.models.settings import Theme
 from newscard.rendering import images
-from newscard.rendering.fonts import HEADLINE_FONT, LABEL_FONT, SITE_FONT, load_font
-from newscard.rendering.text import TextBlock, fit_headline
+from newscard.rendering.fonts import Face, font_chain, load_font
+from newscard.rendering.text import Line, Run, TextBlock, emoji_factor, fit_headline, fit_line, run_width
 
 OG_MAX_BYTES = 300 * 1024  # WhatsApp drops larger link previews
 WCAG_MIN_CONTRAST = 4.5
 # Aim a little above the WCAG floor so JPEG ringing cannot pull a card under it.
 _TARGET_CONTRAST = 5.0
+# A scrim even on dark photos: the gradient reads as part of the design, not as a patch.
+_PHOTO_MIN_SCRIM = 0.35
 
 
 @dataclass(frozen=True)
@@ -27,14 +32,19 @@ class Preset:
     max_lines: int
     max_size: int
     min_size: int
+    # The share of the card's height the headline may take.
+    headline_share: float
+    label_scale: float = 1.0
     # Story viewers overlay UI at the top and bottom; keep text out of those bands.
     safe_bottom: int = 0
 
 
+# max_lines is generous: the box height limits short headlines to a few large lines anyway, and a
+# 300-character headline (the article limit) must still fit at the smallest size without an ellipsis.
 PRESETS: dict[str, Preset] = {
-    "og": Preset("og", 1200, 630, 56, 3, 70, 34),
-    "square": Preset("square", 1080, 1080, 72, 5, 92, 44),
-    "story": Preset("story", 1080, 1920, 84, 6, 100, 52, safe_bottom=260),
+    "og": Preset("og", 1200, 630, 56, 5, 88, 30, 0.56),
+    "square": Preset("square", 1080, 1080, 72, 8, 104, 40, 0.5, label_scale=1.3),
+    "story": Preset("story", 1080, 1920, 84, 10, 140, 48, 0.55, label_scale=1.6, safe_bottom=260),
 }
 
 
@@ -44,6 +54,7 @@ class CardText:
     kicker: str
     site_name: str
     direction: Literal["ltr", "rtl"] = "ltr"
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,8 @@ class RenderedCard:
     height: int
     contrast: float
     headline: TextBlock
+    # Where the headline was drawn (left, top, right, bottom), for checks on the pixels.
+    headline_box: tuple[int, int, int, int] = (0, 0, 0, 0)
 
 
 def render_card(
@@ -65,84 +78,130 @@ def render_card(
     theme: Theme,
     photo: Image.Image | None = None,
     focal: tuple[float, float] = (0.5, 0.5),
+    logo: Image.Image | None = None,
 ) -> RenderedCard:
     """Render one preset; photo cards are JPEG, flat branded cards PNG. Same input, same bytes."""
     size = (preset.width, preset.height)
     canvas = images.cover(photo, size, focal) if photo is not None else _branded_background(size, theme)
-    layout = _layout(text, preset)
-    contrast = _apply_scrim(canvas, layout.scrim_top, layout.text_box, theme)
-    _draw_text(canvas, text, layout, preset, theme)
-    if photo is not None:
-        max_bytes = OG_MAX_BYTES if preset.name == "og" else None
-        data, content_type, extension = images.encode_jpeg(canvas, max_bytes=max_bytes), "image/jpeg", "jpg"
-    else:
-        data, content_type, extension = images.encode_png(canvas), "image/png", "png"
+    layout = _layout(text, preset, theme)
+    minimum = _PHOTO_MIN_SCRIM if photo is not None else 0.0
+    contrast = _apply_scrim(canvas, layout.scrim_top, layout.text_box, theme, minimum)
+    _draw_text(canvas, text, layout, preset, theme, logo)
+    max_bytes = OG_MAX_BYTES if preset.name == "og" else None
+    data, content_type, extension = _encode(canvas, photographic=photo is not None, max_bytes=max_bytes)
+    box = (preset.padding, layout.headline_top, preset.width - preset.padding, layout.site_top)
     return RenderedCard(
-        preset.name, data, content_type, extension, preset.width, preset.height, contrast, layout.headline
+        preset.name,
+        data,
+        content_type,
+        extension,
+        preset.width,
+        preset.height,
+        contrast,
+        layout.headline,
+        box,
     )
+
+
+def _encode(canvas: Image.Image, *, photographic: bool, max_bytes: int | None) -> tuple[bytes, str, str]:
+    """JPEG for photos; PNG (exact, crisp edges) for flat artwork unless it would bust the budget."""
+    if not photographic:
+        png = images.encode_png(canvas)
+        if max_bytes is None or len(png) <= max_bytes:
+            return png, "image/png", "png"
+    return images.encode_jpeg(canvas, max_bytes=max_bytes), "image/jpeg", "jpg"
 
 
 @dataclass(frozen=True)
 class _Layout:
     headline: TextBlock
     headline_top: int
+    kicker: Line
     kicker_top: int
     kicker_size: int
+    site: Line
     site_size: int
     site_top: int
     scrim_top: int
     text_box: tuple[int, int, int, int]
 
 
-def _layout(text: CardText, preset: Preset) -> _Layout:
-    unit = preset.width / 1200
-    kicker_size = round(26 * unit * (1.15 if preset.name != "og" else 1))
-    site_size = round(26 * unit * (1.15 if preset.name != "og" else 1))
+def _layout(text: CardText, preset: Preset, theme: Theme) -> _Layout:
+    rtl = text.direction == "rtl"
+    # Labels grow on the tall presets, which are seen full-screen on a phone.
+    unit = preset.width / 1200 * preset.label_scale
+    kicker_size = site_size = round(26 * unit)
     gap = round(22 * unit)
     bottom = preset.height - preset.padding - preset.safe_bottom
-    site_top = bottom - round(site_size * 1.3)
+    site_top = bottom - round(site_size * 1.5)
     text_width = preset.width - 2 * preset.padding
-    # The headline may use up to 62% of the card's height (less on the wide og card).
-    share = 0.58 if preset.name == "og" else 0.5
-    max_height = round(preset.height * share)
+    bold = font_chain(text.language, family=theme.font, bold=True)
     headline = fit_headline(
         text.headline,
-        font_path=HEADLINE_FONT,
+        chain=bold,
         width=text_width,
-        height=max_height,
+        height=round(preset.height * preset.headline_share),
         max_lines=preset.max_lines,
-        max_size=round(preset.max_size),
-        min_size=round(preset.min_size),
-        direction=text.direction,
+        max_size=preset.max_size,
+        min_size=preset.min_size,
+        rtl=rtl,
+    )
+    label_chain = font_chain(text.language, bold=True)
+    kicker_pad = round(kicker_size * 0.5)
+    kicker = fit_line(
+        _capitals(text.kicker, text.language),
+        chain=label_chain,
+        size=kicker_size,
+        width=text_width - 2 * kicker_pad,
+        rtl=rtl,
+    )
+    site = fit_line(
+        text.site_name,
+        chain=font_chain(text.language, bold=False),
+        size=site_size,
+        width=text_width * 0.7,
+        rtl=rtl,
     )
     headline_top = site_top - gap - headline.height
     kicker_top = headline_top - gap - round(kicker_size * 1.6)
-    scrim_top = max(0, kicker_top - round(preset.height * 0.18))
+    scrim_top = max(0, kicker_top - round(preset.height * 0.2))
     text_box = (preset.padding, kicker_top, preset.width - preset.padding, bottom)
-    return _Layout(headline, headline_top, kicker_top, kicker_size, site_size, site_top, scrim_top, text_box)
+    return _Layout(
+        headline,
+        headline_top,
+        kicker,
+        kicker_top,
+        kicker_size,
+        site,
+        site_size,
+        site_top,
+        scrim_top,
+        text_box,
+    )
+
+
+def _capitals(text: str, language: str) -> str:
+    """Upper case for the kicker; Greek drops its accents in capitals, as Greek typesetting does."""
+    upper = text.upper()
+    if language.lower().split("-")[0] == "el":
+        decomposed = unicodedata.normalize("NFD", upper)
+        upper = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in "\u0301\u0342"))
+    return upper
 
 
 def _branded_background(size: tuple[int, int], theme: Theme) -> Image.Image:
-    """A flat brand colour with a soft diagonal accent glow: reads as designed, compresses as PNG."""
+    """The brand colour warming towards the accent in one corner: reads as designed, compresses as PNG."""
+    _width, _height = size
+    down = Image.linear_gradient("L").resize(size)
+    across = Image.linear_gradient("L").rotate(90).transpose(Image.Transpose.FLIP_LEFT_RIGHT).resize(size)
+    diagonal = ImageChops.add(down, across, scale=2.0)
     base = Image.new("RGB", size, theme.background)
-    glow = Image.linear_gradient("L").rotate(45, expand=True).resize(size)
     accent = Image.new("RGB", size, theme.accent)
-    return Image.composite(accent, base, glow.point(lambda v: v * 60 // 255))
+    # Eased so the glow stays in the corner and the text area keeps the brand colour.
+    return Image.composite(accent, base, diagonal.point(lambda v: round(70 * (v / 255) ** 3)))
 
 
-def relative_luminance_max(image: Image.Image, box: tuple[int, int, int, int]) -> float:
-    """WCAG relative luminance of the brightest pixel in box (0..1)."""
-    region = image.crop(box)
-    linear = region.point(_SRGB_TO_LINEAR_LUT * 3)
-    luminance = linear.convert("L", matrix=(0.2126, 0.7152, 0.0722, 0.0))
-    _, brightest = luminance.getextrema()
-    # One step up, so 8-bit rounding can only overstate the background's brightness.
-    return min(1.0, (float(brightest) + 1) / 255)  # type: ignore[arg-type]
-
-
-def contrast_ratio(foreground: float, background: float) -> float:
-    light, dark = max(foreground, background), min(foreground, background)
-    return (light + 0.05) / (dark + 0.05)
+# --- contrast -----------------------------------------------------------------------------------
 
 
 def _srgb_to_linear(value: int) -> float:
@@ -153,99 +212,206 @@ def _srgb_to_linear(value: int) -> float:
 _SRGB_TO_LINEAR_LUT = [round(_srgb_to_linear(v) * 255) for v in range(256)]
 
 
-def _hex_luminance(colour: str) -> float:
+def relative_luminance_range(image: Image.Image, box: tuple[int, int, int, int]) -> tuple[float, float]:
+    """WCAG relative luminance (0..1) of the darkest and the brightest pixel in box."""
+    linear = image.crop(box).point(_SRGB_TO_LINEAR_LUT * 3)
+    luminance = linear.convert("L", matrix=(0.2126, 0.7152, 0.0722, 0.0))
+    darkest, brightest = (float(v) for v in luminance.getextrema())  # type: ignore[arg-type]
+    # One step outward, so 8-bit rounding can only understate the contrast.
+    return max(0.0, (darkest - 1) / 255), min(1.0, (brightest + 1) / 255)
+
+
+def relative_luminance_max(image: Image.Image, box: tuple[int, int, int, int]) -> float:
+    """WCAG relative luminance of the brightest pixel in box (0..1)."""
+    return relative_luminance_range(image, box)[1]
+
+
+def contrast_ratio(foreground: float, background: float) -> float:
+    light, dark = max(foreground, background), min(foreground, background)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def hex_luminance(colour: str) -> float:
+    """WCAG relative luminance of a #rrggbb colour."""
     r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
     return 0.2126 * _srgb_to_linear(r) + 0.7152 * _srgb_to_linear(g) + 0.0722 * _srgb_to_linear(b)
 
 
+def _worst_contrast(image: Image.Image, box: tuple[int, int, int, int], text_luminance: float) -> float:
+    darkest, brightest = relative_luminance_range(image, box)
+    worst = brightest if text_luminance > 0.5 else darkest
+    return contrast_ratio(text_luminance, worst)
+
+
 def _apply_scrim(
-    canvas: Image.Image, scrim_top: int, text_box: tuple[int, int, int, int], theme: Theme
+    canvas: Image.Image, scrim_top: int, text_box: tuple[int, int, int, int], theme: Theme, minimum: float
 ) -> float:
-    """Darken from scrim_top down, just enough for the text to reach the target contrast; return it."""
-    text_luminance = _hex_luminance(theme.text)
+    """Shade from scrim_top down, just enough for the text to reach the target contrast; return it.
+
+    The strength is searched on the pixels under the text (a crop, so it is cheap), then applied
+    once; the contrast returned is measured again on the finished pixels, against the worst one.
+    """
+    text_luminance = hex_luminance(theme.text)
+    shade = (0, 0, 0) if text_luminance > 0.5 else (255, 255, 255)
+    region = canvas.crop(text_box)
+    whole = (0, 0, region.width, region.height)
+    black = Image.new("RGB", region.size, shade)
+
+    def contrast_at(alpha: float) -> float:
+        return _worst_contrast(Image.blend(region, black, alpha), whole, text_luminance)
+
+    alpha = minimum
+    if contrast_at(alpha) < _TARGET_CONTRAST:
+        if shade == (0, 0, 0):
+            alpha = _darkening_needed(contrast_at, alpha, text_luminance)
+        else:
+            low, high = alpha, 1.0
+            for _ in range(10):  # to about 0.1 % of full strength
+                middle = (low + high) / 2
+                low, high = (low, middle) if contrast_at(middle) >= _TARGET_CONTRAST else (middle, high)
+            alpha = high
+    if alpha > 0:
+        _shade(canvas, scrim_top, text_box[1], alpha, shade)
+    return round(_worst_contrast(canvas, text_box, text_luminance), 2)
+
+
+def _darkening_needed(contrast_at: Callable[[float], float], alpha: float, text_luminance: float) -> float:
+    """The black scrim strength at which light text reaches the target, in two or three measurements.
+
+    Scaling sRGB values by (1 - alpha) scales linear luminance by about (1 - alpha) ** 2.2, so the
+    brightest pixel's luminance predicts the strength needed; each estimate is measured again.
+    """
     allowed = (text_luminance + 0.05) / _TARGET_CONTRAST - 0.05
-    alpha = 0.35  # a minimum scrim even on dark photos: it reads as intentional
     for _ in range(8):
-        trial = canvas.copy()
-        _darken(trial, scrim_top, text_box[1], alpha)
-        brightest = relative_luminance_max(trial, text_box)
-        if brightest <= allowed or alpha >= 0.97:
+        brightest = (text_luminance + 0.05) / contrast_at(alpha) - 0.05
+        if brightest <= allowed or alpha >= 1.0:
             break
-        # Linear-light darkening is at least proportional to alpha; step towards the need.
-        alpha = min(0.97, max(alpha + 0.05, 1 - (1 - alpha) * allowed / brightest))
-    _darken(canvas, scrim_top, text_box[1], alpha)
-    return round(contrast_ratio(text_luminance, relative_luminance_max(canvas, text_box)), 2)
+        # Aim 2 % under the need, so the next measurement usually passes.
+        remaining = (1 - alpha) * (0.98 * allowed / brightest) ** (1 / 2.2)
+        alpha = min(1.0, max(alpha + 0.005, 1 - remaining))
+    return alpha
 
 
-def _darken(canvas: Image.Image, top: int, full_from: int, alpha: float) -> None:
-    """Black through a mask: transparent at top, alpha at full_from and below (smoothstep ramp)."""
+def _shade(canvas: Image.Image, top: int, full_from: int, alpha: float, colour: tuple[int, int, int]) -> None:
+    """Colour through a mask: transparent at top, alpha at full_from and below (smoothstep ramp)."""
     width, height = canvas.size
     ramp = max(1, full_from - top)
     column = []
     for y in range(height):
         t = 0.0 if y < top else min(1.0, (y - top) / ramp)
         eased = t * t * (3 - 2 * t)
-        column.append(round(255 * alpha * eased))
+        # Round up at full strength, so the searched alpha is never undershot.
+        column.append(min(255, int(255 * alpha * eased + (0.999 if t >= 1 else 0.5))))
     mask = Image.new("L", (1, height))
     mask.putdata(column)
-    canvas.paste((0, 0, 0), (0, 0, width, height), mask.resize((width, height), Image.Resampling.NEAREST))
+    canvas.paste(colour, (0, 0, width, height), mask.resize((width, height), Image.Resampling.NEAREST))
 
 
-def _draw_text(canvas: Image.Image, text: CardText, layout: _Layout, preset: Preset, theme: Theme) -> None:
+# --- drawing ------------------------------------------------------------------------------------
+
+
+def _draw_text(
+    canvas: Image.Image,
+    text: CardText,
+    layout: _Layout,
+    preset: Preset,
+    theme: Theme,
+    logo: Image.Image | None,
+) -> None:
     draw = ImageDraw.Draw(canvas)
     rtl = text.direction == "rtl"
     left, right = preset.padding, preset.width - preset.padding
-    # Raqm infers direction for LTR text; RTL must be explicit (and needs Raqm).
-    direction = text.direction if rtl else None
 
     def x_for(width: float) -> float:
         return right - width if rtl else left
 
-    kicker_font = load_font(LABEL_FONT, layout.kicker_size)
-    kicker = _fit_line(text.kicker.upper(), kicker_font, right - left - 40, direction)
-    kicker_width = kicker_font.getlength(kicker, direction=direction)
-    pad_x, pad_y = round(layout.kicker_size * 0.5), round(layout.kicker_size * 0.3)
-    box_left = x_for(kicker_width + 2 * pad_x)
+    # Section kicker: text on an accent tab.
+    size = layout.kicker_size
+    pad_x, tab_height = round(size * 0.5), round(size * 1.6)
+    tab_left = x_for(layout.kicker.width + 2 * pad_x)
     draw.rectangle(
         (
-            box_left,
+            tab_left,
             layout.kicker_top,
-            box_left + kicker_width + 2 * pad_x,
-            layout.kicker_top + round(layout.kicker_size * 1.6) - 1,
+            tab_left + layout.kicker.width + 2 * pad_x,
+            layout.kicker_top + tab_height - 1,
         ),
         fill=theme.accent,
     )
-    draw.text(
-        (box_left + pad_x, layout.kicker_top + pad_y),
-        kicker,
-        font=kicker_font,
-        fill=theme.text,
-        direction=direction,
+    kicker_ink = _readable_on(theme.accent, theme.text)
+    draw_line(
+        canvas,
+        layout.kicker,
+        tab_left + pad_x,
+        layout.kicker_top + tab_height / 2 + size * 0.36,
+        size,
+        kicker_ink,
     )
 
-    headline_font = load_font(layout.headline.font_path, layout.headline.size)
-    for index, line in enumerate(layout.headline.lines):
-        width = headline_font.getlength(line, direction=direction)
-        y = layout.headline_top + index * layout.headline.line_height
-        draw.text((x_for(width), y), line, font=headline_font, fill=theme.text, direction=direction)
+    block = layout.headline
+    for index, line in enumerate(block.lines):
+        baseline = layout.headline_top + index * block.line_height + block.line_height / 2 + block.size * 0.36
+        draw_line(canvas, line, x_for(line.width), baseline, block.size, theme.text)
 
-    site_font = load_font(SITE_FONT, layout.site_size)
-    site_width = site_font.getlength(text.site_name, direction=direction)
-    # A short accent rule on the leading edge, then the site name beside it.
-    rule_width, rule_gap = 6, 12
+    # Footer: the logo if the theme has one, else an accent rule and the site name.
+    size = layout.site_size
+    if logo is not None:
+        mark = _scaled_logo(logo, round(size * 1.5), round((right - left) * 0.4))
+        canvas.paste(mark, (round(x_for(mark.width)), layout.site_top), mark)
+        return
+    rule_width, rule_gap = max(4, round(size * 0.22)), round(size * 0.45)
     rule_left = right - rule_width if rtl else left
     draw.rectangle(
-        (rule_left, layout.site_top + 4, rule_left + rule_width - 1, layout.site_top + layout.site_size + 8),
+        (rule_left, layout.site_top, rule_left + rule_width - 1, layout.site_top + round(size * 1.5) - 1),
         fill=theme.accent,
     )
-    site_x = right - rule_width - rule_gap - site_width if rtl else left + rule_width + rule_gap
-    draw.text((site_x, layout.site_top), text.site_name, font=site_font, fill=theme.text, direction=direction)
+    site_x = right - rule_width - rule_gap - layout.site.width if rtl else left + rule_width + rule_gap
+    draw_line(canvas, layout.site, site_x, layout.site_top + size * 0.75 + size * 0.36, size, theme.text)
 
 
-def _fit_line(text: str, font: ImageFont.FreeTypeFont, width: float, direction: str | None) -> str:
-    """One line, shortened with an ellipsis if it does not fit."""
-    if font.getlength(text, direction=direction) <= width:
-        return text
-    while text and font.getlength(text + "…", direction=direction) > width:
-        text = text[:-1]
-    return text.rstrip(" ,;:") + "…"
+def draw_line(canvas: Image.Image, line: Line, x: float, baseline: float, size: int, fill: str) -> None:
+    """Draw a line's runs left to right from x on a shared baseline, each with its own face."""
+    draw = ImageDraw.Draw(canvas)
+    for run in line.runs:
+        if run.face.emoji:
+            _draw_emoji(canvas, run, x, baseline, size)
+        elif run.text.strip():
+            font = load_font(run.face, size)
+            direction = "rtl" if run.rtl else "ltr"
+            draw.text((x, baseline), run.text, font=font, fill=fill, anchor="ls", direction=direction)
+        x += run_width(run, size)
+
+
+def _draw_emoji(canvas: Image.Image, run: Run, x: float, baseline: float, size: int) -> None:
+    bitmap, (dx, dy) = _emoji_bitmap(run.text, run.face, size)
+    canvas.paste(bitmap, (round(x + dx), round(baseline + dy)), bitmap)
+
+
+@lru_cache(maxsize=256)
+def _emoji_bitmap(text: str, face: Face, size: int) -> tuple[Image.Image, tuple[float, float]]:
+    """Colour emoji drawn at the font's one bitmap strike, then scaled to the text size."""
+    font = load_font(face, size)
+    left, top, right, bottom = (round(v) for v in font.getbbox(text, anchor="ls"))
+    strike = Image.new("RGBA", (max(1, right - left), max(1, bottom - top)), (0, 0, 0, 0))
+    ImageDraw.Draw(strike).text((-left, -top), text, font=font, anchor="ls", embedded_color=True)
+    factor = emoji_factor(size)
+    scaled = strike.resize(
+        (max(1, round(strike.width * factor)), max(1, round(strike.height * factor))),
+        Image.Resampling.LANCZOS,
+    )
+    return scaled, (left * factor, top * factor)
+
+
+def _readable_on(background: str, preferred: str) -> str:
+    """The theme's text colour on the accent tab if it reaches 4.5:1 there, else white or near-black."""
+    behind = hex_luminance(background)
+    if contrast_ratio(hex_luminance(preferred), behind) >= WCAG_MIN_CONTRAST:
+        return preferred
+    return max(("#ffffff", "#111111"), key=lambda ink: contrast_ratio(hex_luminance(ink), behind))
+
+
+def _scaled_logo(logo: Image.Image, height: int, max_width: int) -> Image.Image:
+    rgba = logo.convert("RGBA")
+    scale = min(height / rgba.height, max_width / rgba.width)
+    size = (max(1, round(rgba.width * scale)), max(1, round(rgba.height * scale)))
+    return rgba.resize(size, Image.Resampling.LANCZOS)

@@ -1,165 +1,617 @@
-"""Headline typesetting: the largest size that fits, balanced lines, ellipsis only as a last resort."""
+"""Headline typesetting: font runs, bidi order, line breaks, the largest size that fits, balance.
+
+The order of decisions follows what an editor would do by hand: keep whole words and shrink the
+type; only when even the smallest size cannot hold a word on a line, break the word; only when
+even that cannot fit the lines allowed, cut the headline and end it with an ellipsis.
+"""
 
 from __future__ import annotations
 
-import re
+import itertools
+import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
+from functools import lru_cache
 
-from PIL import ImageFont
-
-from newscard.rendering.fonts import load_font
+from newscard.rendering.fonts import EMOJI_STRIKE, SANS_REGULAR, Face, covers, load_font
 
 ELLIPSIS = "…"
-# Scripts written without spaces between words: break between any two characters.
-_NO_SPACE_SCRIPTS = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
-# Characters that must not begin a line in CJK typesetting (kinsoku shori).
-_NO_LINE_START = set("、。，．・：；？！ー」』）】〕〉》”’.,:;?!)]}%")
+REPLACEMENT = "\ufffd"
+# Emoji bitmaps are about 1.2 em tall; this brings them to the height of capitals and ascenders.
+EMOJI_SCALE = 0.86
+
+# Kinsoku shori (JIS X 4051): characters that may not begin a line, and ones that may not end it.
+_NO_LINE_START = frozenset(
+    "、。，．・：；？！゛゜ー～〜…‥」』）】〕〉》〗〙〛｝〟”’.,:;?!)]}%‰℃"  # closing punctuation
+    "ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ"  # small kana
+    "ㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ々〻"  # small katakana extensions, iteration marks
+)
+_NO_LINE_END = frozenset("「『（【〔〈《〖〘〚｛〝“‘([{")
+_NO_BREAK_SPACES = frozenset("\u00a0\u2007\u202f")
+# Hyphen-like characters after which a word may break, as UAX #14 allows.
+_BREAK_AFTER = frozenset("-‐–—/")
+# Emoji whose default presentation is colour even without U+FE0F (Emoji_Presentation=Yes, BMP).
+_BMP_EMOJI = frozenset(
+    [
+        8986,
+        8987,
+        9193,
+        9194,
+        9195,
+        9196,
+        9200,
+        9203,
+        9725,
+        9726,
+        9748,
+        9749,
+        *list(range(9800, 9812)),
+        9855,
+        9875,
+        9889,
+        9898,
+        9899,
+        9917,
+        9918,
+        9924,
+        9925,
+        9934,
+        9940,
+        9962,
+        9970,
+        9971,
+        9973,
+        9978,
+        9981,
+        9989,
+        9994,
+        9995,
+        10024,
+        10060,
+        10062,
+        10067,
+        10068,
+        10069,
+        10071,
+        10133,
+        10134,
+        10135,
+        10160,
+        10175,
+        11035,
+        11036,
+        11088,
+        11093,
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    """Text drawn with one face in one direction; the unit of measuring and drawing."""
+
+    text: str
+    face: Face
+    rtl: bool
+
+
+@dataclass(frozen=True)
+class Line:
+    """One typeset line: its logical text, its runs in visual (left to right) order, its width."""
+
+    text: str
+    runs: tuple[Run, ...]
+    width: float
 
 
 @dataclass(frozen=True)
 class TextBlock:
-    """A fitted headline: its lines, the font size and line height in pixels."""
+    """A fitted headline: lines, font size and line height in pixels, whether it was cut short."""
 
-    lines: tuple[str, ...]
+    lines: tuple[Line, ...]
     size: int
     line_height: int
     truncated: bool
-    font_path: Path
+    words_broken: bool = False
 
     @property
     def height(self) -> int:
         return self.line_height * len(self.lines)
 
+    @property
+    def texts(self) -> tuple[str, ...]:
+        return tuple(line.text for line in self.lines)
+
+
+# --- clusters and fonts -------------------------------------------------------------------------
+
+
+def _extends(char: str, previous: str) -> bool:
+    """Whether char belongs to the cluster before it (marks, joiners, selectors, modifiers)."""
+    cp = ord(char)
+    if unicodedata.category(char) in ("Mn", "Mc", "Me"):
+        return True
+    if cp in (0x200C, 0x200D, 0x20E3) or 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF:
+        return True
+    if 0x1F3FB <= cp <= 0x1F3FF or 0xE0020 <= cp <= 0xE007F:
+        return True
+    # Flags are pairs of regional indicators.
+    regional = range(0x1F1E6, 0x1F200)
+    return cp in regional and len(previous) == 1 and ord(previous) in regional
+
+
+def clusters(text: str) -> list[str]:
+    """Grapheme-like clusters: never split a base from its marks, a conjunct, or an emoji sequence."""
+    out: list[str] = []
+    join_next = False
+    for char in text:
+        if out and (join_next or _extends(char, out[-1])):
+            out[-1] += char
+        else:
+            out.append(char)
+        # After a virama (Devanagari conjuncts) or a ZWJ (emoji sequences) the next letter joins.
+        join_next = char == "\u200d" or (
+            unicodedata.combining(char) == 9 and unicodedata.category(char) == "Mn"
+        )
+    return out
+
+
+def _is_emoji(cluster: str) -> bool:
+    codepoints = [ord(c) for c in cluster]
+    if 0xFE0E in codepoints:
+        return False
+    if 0xFE0F in codepoints or 0x20E3 in codepoints:
+        return True
+    base = codepoints[0]
+    return 0x1F000 <= base <= 0x1FAFF or base in _BMP_EMOJI
+
+
+def _ignorable(char: str) -> bool:
+    cp = ord(char)
+    return cp in (0x200C, 0x200D) or 0xFE00 <= cp <= 0xFE0F or 0xE0000 <= cp <= 0xE0FFF
+
+
+def _face_for(cluster: str, chain: tuple[Face, ...], previous: Face | None) -> Face | None:
+    """The first face that covers the whole cluster; shared characters stay with their neighbours."""
+    base = ord(cluster[0])
+    if _is_emoji(cluster):
+        for face in chain:
+            if face.emoji and covers(face, base):
+                return face
+    neutral = unicodedata.category(cluster[0])[0] not in "LM"
+    if neutral and previous is not None and not previous.emoji and covers(previous, base):
+        return previous
+    needed = [ord(c) for c in cluster if not _ignorable(c)]
+    for face in chain:
+        if not face.emoji and all(covers(face, cp) for cp in needed):
+            return face
+    for face in chain:
+        if covers(face, base):
+            return face
+    return None
+
+
+@lru_cache(maxsize=4096)
+def runs(text: str, chain: tuple[Face, ...], rtl: bool) -> tuple[Run, ...]:
+    """Split text into runs by face, in visual order for a paragraph of the given direction."""
+    pieces: list[tuple[str, Face | None]] = []
+    previous: Face | None = None
+    for cluster in clusters(text):
+        if cluster == " ":
+            pieces.append((cluster, None))
+            continue
+        face = _face_for(cluster, chain, previous)
+        if face is None:  # nothing we ship draws it: show U+FFFD rather than an empty box
+            cluster, face = REPLACEMENT, SANS_REGULAR
+        pieces.append((cluster, face))
+        previous = face
+    # Spaces join the run around them when both sides use the same face, else stand alone.
+    merged: list[list[object]] = []  # [text, face or None]
+    for index, (piece, face) in enumerate(pieces):
+        if face is None:
+            before = next((f for _, f in reversed(pieces[:index]) if f is not None), None)
+            after = next((f for _, f in pieces[index + 1 :] if f is not None), None)
+            # Emoji fonts have no space glyph, so a space next to emoji is drawn on its own.
+            face = before if before is not None and before == after and not before.emoji else None
+        if merged and merged[-1][1] == face:
+            merged[-1][0] = str(merged[-1][0]) + piece
+        else:
+            merged.append([piece, face])
+    return _visual_order([(str(t), f if isinstance(f, Face) else None) for t, f in merged], chain, rtl)
+
+
+def _visual_order(
+    pieces: list[tuple[str, Face | None]], chain: tuple[Face, ...], rtl: bool
+) -> tuple[Run, ...]:
+    """The Unicode bidi algorithm at run level (rules W7, N1, N2, I1, I2, L2).
+
+    Runs are strong right-to-left (Arabic, Hebrew faces), strong left-to-right (letters in other
+    faces), numbers (European digits in a left-to-right face) or neutral (spaces, emoji). Within a
+    run, Raqm and FriBiDi order the characters; this orders the runs.
+    """
+    kinds: list[str] = []
+    for text, face in pieces:
+        if face is None or face.emoji or not any(c.isalpha() for c in text):
+            number = face is not None and not face.emoji and any(c.isdigit() for c in text)
+            kinds.append("R" if face is not None and face.rtl else "EN" if number else "ON")
+        else:
+            kinds.append("R" if face.rtl else "L")
+    # W7: numbers after left-to-right text (or at the start of a left-to-right paragraph) are L.
+    resolved: list[str] = []
+    last_strong = "R" if rtl else "L"
+    for kind in kinds:
+        if kind in ("L", "R"):
+            last_strong = kind
+        resolved.append("L" if kind == "EN" and last_strong == "L" else kind)
+    # N1/N2: neutrals between two runs of one direction take it (numbers count as R); else the paragraph's.
+    strong = [None if k == "ON" else ("R" if k in ("R", "EN") else "L") for k in resolved]
+    directions: list[str] = []
+    for index, kind in enumerate(resolved):
+        if kind != "ON":
+            directions.append(kind)
+            continue
+        before = next((s for s in reversed(strong[:index]) if s is not None), "R" if rtl else "L")
+        after = next((s for s in strong[index + 1 :] if s is not None), "R" if rtl else "L")
+        directions.append(before if before == after else ("R" if rtl else "L"))
+    # I1/I2: embedding levels.
+    base = 1 if rtl else 0
+    levels = []
+    for direction in directions:
+        if rtl:
+            levels.append(1 if direction == "R" else 2)
+        else:
+            levels.append({"L": 0, "R": 1, "EN": 2}[direction])
+    ordered = [
+        Run(text, face if face is not None else _space_face(chain), direction == "R")
+        for (text, face), direction in zip(pieces, directions, strict=True)
+    ]
+    # L2: reverse every sequence at each level from the highest down to the lowest odd one.
+    items = list(zip(levels, ordered, strict=True))
+    for level in range(max(levels, default=base), 0, -1):
+        index = 0
+        while index < len(items):
+            if items[index][0] >= level:
+                end = index
+                while end < len(items) and items[end][0] >= level:
+                    end += 1
+                items[index:end] = items[index:end][::-1]
+                index = end
+            else:
+                index += 1
+    return tuple(run for _, run in items)
+
+
+def _space_face(chain: tuple[Face, ...]) -> Face:
+    return next(face for face in chain if not face.emoji and covers(face, 0x20))
+
+
+# --- measuring ----------------------------------------------------------------------------------
+
+
+def emoji_factor(size: int) -> float:
+    return size * EMOJI_SCALE / EMOJI_STRIKE
+
+
+@lru_cache(maxsize=32768)
+def run_width(run: Run, size: int) -> float:
+    font = load_font(run.face, size)
+    if run.face.emoji:
+        return float(font.getlength(run.text)) * emoji_factor(size)
+    return float(font.getlength(run.text, direction="rtl" if run.rtl else "ltr"))
+
+
+@lru_cache(maxsize=32768)
+def text_width(text: str, chain: tuple[Face, ...], size: int, rtl: bool) -> float:
+    """Advance width of text as it will be drawn (sum of its runs)."""
+    return sum(run_width(run, size) for run in runs(text, chain, rtl))
+
+
+def make_line(text: str, chain: tuple[Face, ...], size: int, rtl: bool) -> Line:
+    text = text.strip()
+    return Line(text, runs(text, chain, rtl), text_width(text, chain, size, rtl))
+
+
+# --- breaking -----------------------------------------------------------------------------------
+
+
+def _breaks_anywhere(char: str) -> bool:
+    """Han, kana and CJK punctuation: written without spaces, a line may break between any two."""
+    cp = ord(char)
+    return (
+        0x2E80 <= cp <= 0x2FDF  # radicals
+        or 0x3000 <= cp <= 0x30FF  # CJK punctuation, hiragana, katakana
+        or 0x31C0 <= cp <= 0x31FF  # strokes, katakana extensions
+        or 0x3400 <= cp <= 0x4DBF
+        or 0x4E00 <= cp <= 0x9FFF
+        or 0xF900 <= cp <= 0xFAFF
+        or 0xFF00 <= cp <= 0xFF60  # fullwidth forms
+        or 0xFF61 <= cp <= 0xFF9F  # halfwidth katakana
+        or 0x20000 <= cp <= 0x3FFFF
+    )
+
 
 def tokens(text: str) -> list[str]:
-    """Break opportunities: words with their trailing space, or single CJK characters."""
+    """Break opportunities: words with their trailing space, single CJK characters, kinsoku kept.
+
+    Korean is written with spaces, so Hangul words stay whole (keep-all), which is how Korean
+    headlines are set.
+    """
+    out: list[str] = []
+    current = ""
+    glue = False  # the current token ends with an opening bracket: it must not end a line
+    for cluster in clusters(text):
+        char = cluster[0]
+        if cluster.isspace() and char not in _NO_BREAK_SPACES:
+            if current:
+                out.append(current + cluster)
+                current = ""
+            elif out:
+                out[-1] += cluster
+            glue = False
+            continue
+        if char in "—–" and not current and out:
+            # A spaced dash stays at the end of the line before it (European typesetting).
+            out[-1] += cluster
+            continue
+        if char in _NO_LINE_START and (current or out):
+            if current:
+                current += cluster
+            else:
+                out[-1] += cluster
+            continue
+        if _breaks_anywhere(char):
+            if current and not glue:
+                out.append(current)
+                current = ""
+            current += cluster
+            glue = char in _NO_LINE_END
+            if not glue:
+                out.append(current)
+                current = ""
+            continue
+        current += cluster
+        glue = char in _NO_LINE_END
+        if char in _BREAK_AFTER and len(current) > 1 and current[-2].isalpha():
+            out.append(current)
+            current = ""
+    if current:
+        out.append(current)
+    return out
+
+
+def _hyphenates(piece: str) -> bool:
+    """Alphabetic scripts mark a broken word with a hyphen; others (Arabic, Indic) do not."""
+    return any(c.isalpha() and ord(c) < 0x0590 for c in piece)
+
+
+def _split_long(token: str, chain: tuple[Face, ...], size: int, rtl: bool, width: float) -> list[str]:
+    """A word wider than the line, in pieces that fit (with a hyphen where the script uses one)."""
+    word = token.rstrip()
+    trailing = token[len(word) :]
+    hyphen = "-" if _hyphenates(word) else ""
     pieces: list[str] = []
-    for word in re.findall(r"\S+\s*", text):
-        if _NO_SPACE_SCRIPTS.search(word):
-            for char in word:
-                if pieces and char in _NO_LINE_START:
-                    pieces[-1] += char
-                else:
-                    pieces.append(char)
-        else:
-            pieces.append(word)
+    current = ""
+    for cluster in clusters(word):
+        if current and text_width(current + cluster + hyphen, chain, size, rtl) > width:
+            pieces.append(current + hyphen)
+            current = ""
+        current += cluster
+    pieces.append(current + trailing)
     return pieces
 
 
-def _measure(font: ImageFont.FreeTypeFont, text: str, direction: str) -> float:
-    kwargs = {"direction": direction} if font.layout_engine == ImageFont.Layout.RAQM else {}
-    return float(font.getlength(text.rstrip(), **kwargs))  # type: ignore[arg-type]
+@dataclass(frozen=True)
+class _Measured:
+    tokens: list[str]
+    widths: list[float]  # without trailing space
+    gaps: list[float]  # the trailing space's width
 
 
-def wrap(pieces: list[str], font: ImageFont.FreeTypeFont, width: float, direction: str) -> list[str] | None:
-    """Greedy wrap; words longer than a line are broken by character. None if a character is too wide."""
-    lines: list[str] = []
-    current = ""
-    queue = list(pieces)
-    while queue:
-        piece = queue.pop(0)
-        candidate = current + piece
-        if _measure(font, candidate, direction) <= width:
-            current = candidate
-            continue
-        if current:
-            lines.append(current.rstrip())
-            current = ""
-            queue.insert(0, piece)
-            continue
-        # A single piece wider than the line: split it where it overflows.
-        cut = _longest_prefix(piece, font, width, direction)
-        if cut == 0:
+def _measure(
+    pieces: list[str], chain: tuple[Face, ...], size: int, rtl: bool, width: float, allow_break: bool
+) -> _Measured | None:
+    out: list[str] = []
+    for token in pieces:
+        if text_width(token.rstrip(), chain, size, rtl) <= width:
+            out.append(token)
+        elif allow_break:
+            out.extend(_split_long(token, chain, size, rtl, width))
+        else:
             return None
-        lines.append(piece[:cut])
-        queue.insert(0, piece[cut:])
-    if current.strip():
-        lines.append(current.rstrip())
-    return lines
+    widths = [text_width(t.rstrip(), chain, size, rtl) for t in out]
+    gaps = [text_width(t[len(t.rstrip()) :], chain, size, rtl) if t != t.rstrip() else 0.0 for t in out]
+    if any(w > width for w in widths):
+        return None
+    return _Measured(out, widths, gaps)
 
 
-def _longest_prefix(text: str, font: ImageFont.FreeTypeFont, width: float, direction: str) -> int:
-    low, high = 0, len(text)
-    while low < high:
-        mid = (low + high + 1) // 2
-        if _measure(font, text[:mid], direction) <= width:
-            low = mid
+def _line_width(m: _Measured, start: int, end: int) -> float:
+    return sum(m.widths[start:end]) + sum(m.gaps[start : end - 1])
+
+
+def _greedy(m: _Measured, width: float) -> list[int]:
+    """Line starts of the fewest-lines wrap."""
+    starts = [0]
+    used = 0.0
+    for index, token_width in enumerate(m.widths):
+        if index == starts[-1]:
+            used = token_width
+            continue
+        candidate = used + m.gaps[index - 1] + token_width
+        if candidate <= width:
+            used = candidate
         else:
-            high = mid - 1
-    return low
+            starts.append(index)
+            used = token_width
+    return starts
 
 
-def balance(
-    pieces: list[str], font: ImageFont.FreeTypeFont, width: float, direction: str, line_count: int
-) -> list[str]:
-    """The narrowest wrap that keeps line_count lines: evens out line lengths, no lone last word."""
-    best = wrap(pieces, font, width, direction)
-    assert best is not None
-    low, high = width * 0.5, width
-    for _ in range(12):
-        mid = (low + high) / 2
-        attempt = wrap(pieces, font, mid, direction)
-        if attempt is not None and len(attempt) <= line_count:
-            best, high = attempt, mid
-        else:
-            low = mid
-    return best
+def _balanced(m: _Measured, width: float, line_count: int) -> list[int]:
+    """Line starts for exactly line_count lines with the most even lengths and no lone last word.
+
+    Dynamic programming over break points, minimising the sum of squared slack of every line
+    (the last included, which is what makes lines even rather than merely full).
+    """
+    count = len(m.widths)
+    if line_count <= 1 or count <= 1:
+        return [0]
+    inf = float("inf")
+    best = [[inf] * (count + 1) for _ in range(line_count + 1)]
+    back = [[0] * (count + 1) for _ in range(line_count + 1)]
+    best[0][0] = 0.0
+    for lines in range(1, line_count + 1):
+        for end in range(lines, count + 1):
+            for start in range(end - 1, lines - 2, -1):
+                used = _line_width(m, start, end)
+                if used > width:
+                    break
+                if best[lines - 1][start] == inf:
+                    continue
+                cost = best[lines - 1][start] + (width - used) ** 2
+                if lines == line_count and end == count and end - start == 1 and count > line_count:
+                    cost += 4 * width**2  # a lone word on the last line
+                if cost < best[lines][end]:
+                    best[lines][end], back[lines][end] = cost, start
+    if best[line_count][count] == inf:
+        return _greedy(m, width)
+    starts: list[int] = []
+    end = count
+    for lines in range(line_count, 0, -1):
+        end = back[lines][end]
+        starts.append(end)
+    return starts[::-1]
+
+
+def _lines_from(m: _Measured, starts: list[int], chain: tuple[Face, ...], size: int, rtl: bool) -> list[Line]:
+    bounds = [*starts, len(m.tokens)]
+    return [make_line("".join(m.tokens[a:b]), chain, size, rtl) for a, b in itertools.pairwise(bounds)]
+
+
+def line_spacing(text: str) -> float:
+    """Tall scripts (Indic stacks, Arabic marks) need more leading than Latin capitals do."""
+    tall = cjk = False
+    for char in text:
+        cp = ord(char)
+        if (
+            0x0600 <= cp <= 0x06FF
+            or 0x0900 <= cp <= 0x0DFF
+            or 0x0E00 <= cp <= 0x0EFF
+            or 0x1000 <= cp <= 0x109F
+        ):
+            tall = True
+        elif _breaks_anywhere(char) or 0xAC00 <= cp <= 0xD7AF:
+            cjk = True
+    return 1.45 if tall else 1.28 if cjk else 1.16
 
 
 def fit_headline(
     text: str,
     *,
-    font_path: Path,
+    chain: tuple[Face, ...],
     width: int,
     height: int,
     max_lines: int,
     max_size: int,
     min_size: int,
-    direction: str = "ltr",
-    line_spacing: float = 1.18,
+    rtl: bool = False,
 ) -> TextBlock:
-    """Find the largest size whose wrap fits width x height in max_lines; else ellipsise at min_size."""
+    """The largest size whose lines fit width x height in max_lines; words broken, then ellipsis."""
     pieces = tokens(text)
-    low, high = min_size, max_size
-    fitted: tuple[int, list[str]] | None = None
-    while low <= high:
-        size = (low + high) // 2
-        font = load_font(font_path, size)
-        lines = wrap(pieces, font, width, direction)
-        line_height = round(size * line_spacing)
-        if lines is not None and len(lines) <= max_lines and len(lines) * line_height <= height:
-            fitted = (size, lines)
-            low = size + 1
-        else:
+    spacing = line_spacing(text)
+    for allow_break in (False, True):
+        fitted: tuple[int, _Measured, int] | None = None
+        low, high = min_size, max_size
+        while low <= high:
+            size = (low + high) // 2
+            measured = _measure(pieces, chain, size, rtl, width, allow_break)
+            if measured is not None:
+                count = len(_greedy(measured, width))
+                if count <= max_lines and count * round(size * spacing) <= height:
+                    fitted = (size, measured, count)
+                    low = size + 1
+                    continue
             high = size - 1
-    if fitted is not None:
-        size, lines = fitted
-        font = load_font(font_path, size)
-        lines = balance(pieces, font, width, direction, len(lines))
-        return TextBlock(tuple(lines), size, round(size * line_spacing), False, font_path)
-    return _truncated(pieces, font_path, width, height, max_lines, min_size, direction, line_spacing)
+        if fitted is not None:
+            size, measured, count = fitted
+            starts = _balanced(measured, width, count)
+            if _lone_last(starts, len(measured.tokens)):
+                size, measured, starts = _without_lone_word(
+                    pieces, chain, size, measured, starts, (width, height, max_lines, min_size, rtl, spacing)
+                )
+            lines = _lines_from(measured, starts, chain, size, rtl)
+            return TextBlock(tuple(lines), size, round(size * spacing), False, allow_break)
+    return _truncated(pieces, chain, width, height, max_lines, min_size, rtl, spacing)
+
+
+def _lone_last(starts: list[int], count: int) -> bool:
+    """The last line is one word while some other line has several: a widow to avoid."""
+    bounds = [*starts, count]
+    sizes = [b - a for a, b in itertools.pairwise(bounds)]
+    return len(sizes) > 1 and sizes[-1] == 1 and max(sizes[:-1]) > 1
+
+
+def _without_lone_word(
+    pieces: list[str],
+    chain: tuple[Face, ...],
+    size: int,
+    measured: _Measured,
+    starts: list[int],
+    box: tuple[int, int, int, int, bool, float],
+) -> tuple[int, _Measured, list[int]]:
+    """Up to a quarter smaller type, if that is what it takes to give the last word company."""
+    width, height, max_lines, min_size, rtl, spacing = box
+    for smaller in range(size - 1, max(min_size, int(size * 0.75)) - 1, -1):
+        candidate = _measure(pieces, chain, smaller, rtl, width, allow_break=False)
+        if candidate is None:
+            continue
+        count = len(_greedy(candidate, width))
+        if count > max_lines or count * round(smaller * spacing) > height:
+            continue
+        balanced = _balanced(candidate, width, count)
+        if not _lone_last(balanced, len(candidate.tokens)):
+            return smaller, candidate, balanced
+    return size, measured, starts
 
 
 def _truncated(
     pieces: list[str],
-    font_path: Path,
+    chain: tuple[Face, ...],
     width: int,
     height: int,
     max_lines: int,
     size: int,
-    direction: str,
-    line_spacing: float,
+    rtl: bool,
+    spacing: float,
 ) -> TextBlock:
-    font = load_font(font_path, size)
-    line_height = round(size * line_spacing)
+    line_height = round(size * spacing)
     room = max(1, min(max_lines, height // line_height))
-    lines = wrap(pieces, font, width, direction) or []
-    kept = lines[:room]
-    last = kept[-1] if kept else ""
-    # Drop whole words where possible, so the ellipsis never cuts one in half.
-    while last and _measure(font, last + ELLIPSIS, direction) > width:
-        shorter = last.rsplit(" ", 1)[0] if " " in last else last[:-1]
-        last = shorter.rstrip(" ,;:-–—")
-    kept[-1:] = [last + ELLIPSIS]
-    return TextBlock(tuple(kept), size, line_height, True, font_path)
+    measured = _measure(pieces, chain, size, rtl, width, allow_break=True)
+    assert measured is not None  # every cluster is narrower than a line at any sensible size
+    starts = _greedy(measured, width)[: room + 1]
+    lines = _lines_from(measured, starts, chain, size, rtl)[:room]
+    last_tokens = measured.tokens[starts[room - 1] : starts[room] if len(starts) > room else None]
+    lines[-1] = _with_ellipsis(last_tokens, chain, size, rtl, width)
+    return TextBlock(tuple(lines), size, line_height, True, True)
+
+
+def _with_ellipsis(pieces: list[str], chain: tuple[Face, ...], size: int, rtl: bool, width: float) -> Line:
+    """The line's words that fit with an ellipsis after them; whole words dropped first."""
+    kept = list(pieces)
+    while kept:
+        candidate = "".join(kept).rstrip().rstrip(",;:-–—.") + ELLIPSIS
+        if text_width(candidate, chain, size, rtl) <= width:
+            return make_line(candidate, chain, size, rtl)
+        if len(kept) > 1:
+            kept.pop()
+        elif kept[0].strip():
+            kept[0] = "".join(clusters(kept[0].rstrip())[:-1])
+        else:
+            break
+    return make_line(ELLIPSIS, chain, size, rtl)
+
+
+def fit_line(text: str, *, chain: tuple[Face, ...], size: int, width: float, rtl: bool) -> Line:
+    """One line at a fixed size (kicker, site name), ellipsised if it is too long."""
+    line = make_line(text, chain, size, rtl)
+    if line.width <= width:
+        return line
+    return _with_ellipsis(tokens(text), chain, size, rtl, width)

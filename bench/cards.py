@@ -1,0 +1,129 @@
+"""Card rendering benchmark: decode + render + encode per preset, on one core. A script, not a test.
+
+    .venv/bin/python bench/cards.py [--runs 30] [--photo examples/assets/european-leaders.jpg]
+
+Each timed card decodes the hero JPEG (at the reduced scale the preset needs, as production
+does), typesets the headline over it and encodes the card. Headlines rotate through the seed and
+the multilingual examples, so font fallback, shaping and emoji are all on the path. Prints a
+table, then one JSON line for machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "functions"))
+
+
+# isort: split
+from PIL import features  # noqa: E402
+
+from newscard.models.settings import Theme  # noqa: E402
+from newscard.rendering import images  # noqa: E402
+from newscard.rendering.cards import PRESETS, CardText, render_card  # noqa: E402
+
+
+def _headlines() -> list[CardText]:
+    found = []
+    for path in [
+        ROOT / "examples" / "seed-article.json",
+        *sorted((ROOT / "examples" / "multilingual").glob("*.json")),
+    ]:
+        doc = json.loads(path.read_text())
+        language = doc.get("language", "en")
+        direction = "rtl" if language.split("-")[0] in ("ar", "he", "fa", "ur") else "ltr"
+        found.append(CardText(doc["headline"], doc["section"], "Newscard", direction, language))
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30, help="timed cards per preset (default 30)")
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--photo", default=str(ROOT / "examples" / "assets" / "european-leaders.jpg"))
+    args = parser.parse_args()
+
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as one Lambda vCPU
+    photo_bytes = Path(args.photo).read_bytes()
+    info = images.inspect_image(photo_bytes)
+    headlines = _headlines()
+    theme = Theme()
+    results: dict[str, dict[str, float]] = {}
+    for preset in PRESETS.values():
+        need = images.cover_source_size(info.width, info.height, [(preset.width, preset.height)])
+        timings: list[float] = []
+        sizes: list[int] = []
+        for index in range(args.warmup + args.runs):
+            text = headlines[index % len(headlines)]
+            start = time.perf_counter()
+            photo = images.decode(photo_bytes, at_least=need)
+            card = render_card(text, preset=preset, theme=theme, photo=photo, focal=(0.5, 0.35))
+            elapsed = (time.perf_counter() - start) * 1000
+            if index >= args.warmup:
+                timings.append(elapsed)
+                sizes.append(len(card.data))
+        results[preset.name] = {
+            "min_ms": round(min(timings), 1),
+            "median_ms": round(statistics.median(timings), 1),
+            "max_ms": round(max(timings), 1),
+            "max_kb": round(max(sizes) / 1024, 1),
+        }
+    # The production path: one decode at the scale the largest preset needs, then all three cards.
+    need_all = images.cover_source_size(
+        info.width, info.height, [(p.width, p.height) for p in PRESETS.values()]
+    )
+    article_timings: list[float] = []
+    for index in range(args.warmup + args.runs // 2):
+        text = headlines[index % len(headlines)]
+        start = time.perf_counter()
+        photo = images.decode(photo_bytes, at_least=need_all)
+        for preset in PRESETS.values():
+            render_card(text, preset=preset, theme=theme, photo=photo, focal=(0.5, 0.35))
+        if index >= args.warmup:
+            article_timings.append((time.perf_counter() - start) * 1000)
+    median_all = statistics.median(r["median_ms"] for r in results.values())
+    per_article = statistics.median(article_timings)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    print(f"photo {Path(args.photo).name} {info.width}x{info.height}, {args.runs} cards per preset, one core")
+    print(
+        f"Python {platform.python_version()} {platform.machine()}, raqm {features.version('raqm')}, "
+        f"fribidi {features.version('fribidi')}, harfbuzz {features.version('harfbuzz')}"
+    )
+    print()
+    print("| preset | size | min ms | median ms | max ms | largest card |")
+    print("|---|---|---|---|---|---|")
+    for name, r in results.items():
+        p = PRESETS[name]
+        cells = [name, f"{p.width}x{p.height}", r["min_ms"], r["median_ms"], r["max_ms"], f"{r['max_kb']} KB"]
+        print("| " + " | ".join(str(cell) for cell in cells) + " |")
+    print()
+    print(
+        f"cards/second on one core: {1000 / median_all:.1f} (median card {median_all} ms); "
+        f"one article (one decode, three presets): {per_article:.0f} ms median"
+    )
+    print(f"peak memory (max RSS): {peak_mb:.0f} MB")
+    print(json.dumps({
+        "bench": "cards",
+        "presets": results,
+        "cards_per_second": round(1000 / median_all, 2),
+        "article_ms": round(per_article, 1),
+        "peak_rss_mb": round(peak_mb, 1),
+        "runs": args.runs,
+        "machine": platform.machine(),
+    }))  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
