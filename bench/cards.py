@@ -45,31 +45,24 @@ def _headlines() -> list[CardText]:
     return found
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=30, help="timed cards per preset (default 30)")
-    parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--photo", default=str(ROOT / "examples" / "assets" / "european-leaders.jpg"))
-    args = parser.parse_args()
-
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as one Lambda vCPU
-    photo_bytes = Path(args.photo).read_bytes()
+def measure_presets(
+    photo_bytes: bytes, headlines: list[CardText], *, runs: int, warmup: int
+) -> tuple[dict[str, dict[str, float]], list[float]]:
+    """Per preset: decode at the scale it needs + render + encode, in ms; and whole-article card sets."""
     info = images.inspect_image(photo_bytes)
-    headlines = _headlines()
     theme = Theme()
     results: dict[str, dict[str, float]] = {}
     for preset in PRESETS.values():
         need = images.cover_source_size(info.width, info.height, [(preset.width, preset.height)])
         timings: list[float] = []
         sizes: list[int] = []
-        for index in range(args.warmup + args.runs):
+        for index in range(warmup + runs):
             text = headlines[index % len(headlines)]
             start = time.perf_counter()
             photo = images.decode(photo_bytes, at_least=need)
             card = render_card(text, preset=preset, theme=theme, photo=photo, focal=(0.5, 0.35))
             elapsed = (time.perf_counter() - start) * 1000
-            if index >= args.warmup:
+            if index >= warmup:
                 timings.append(elapsed)
                 sizes.append(len(card.data))
         results[preset.name] = {
@@ -83,14 +76,33 @@ def main() -> int:
         info.width, info.height, [(p.width, p.height) for p in PRESETS.values()]
     )
     article_timings: list[float] = []
-    for index in range(args.warmup + args.runs // 2):
+    for index in range(warmup + max(1, runs // 2)):
         text = headlines[index % len(headlines)]
         start = time.perf_counter()
-        photo = images.decode(photo_bytes, at_least=need_all)
+        photo = images.Photo(images.decode(photo_bytes, at_least=need_all))
         for preset in PRESETS.values():
             render_card(text, preset=preset, theme=theme, photo=photo, focal=(0.5, 0.35))
-        if index >= args.warmup:
+        if index >= warmup:
             article_timings.append((time.perf_counter() - start) * 1000)
+    return results, article_timings
+
+
+def pin_to_one_core() -> None:
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as one Lambda vCPU
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30, help="timed cards per preset (default 30)")
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--photo", default=str(ROOT / "examples" / "assets" / "european-leaders.jpg"))
+    args = parser.parse_args()
+
+    pin_to_one_core()
+    photo_bytes = Path(args.photo).read_bytes()
+    info = images.inspect_image(photo_bytes)
+    results, article_timings = measure_presets(photo_bytes, _headlines(), runs=args.runs, warmup=args.warmup)
     median_all = statistics.median(r["median_ms"] for r in results.values())
     per_article = statistics.median(article_timings)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

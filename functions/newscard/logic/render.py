@@ -6,8 +6,6 @@ import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
-from PIL import Image
-
 from newscard.models.article import Article
 from newscard.models.settings import Settings
 from newscard.rendering import images
@@ -18,8 +16,9 @@ from newscard.rendering.shaping import require_shaping
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=60, must-revalidate"
 HTML = "text/html; charset=utf-8"
-HERO_WIDTH = 1600
-BODY_IMAGE_WIDTH = 1200
+# Page images are the photo's own 1/2**n reduction at most this wide (800-1600 px): enough for a
+# phone at 3x and the desktop column at 2x, and never a full resample (a 2400 px photo -> 1200).
+PAGE_IMAGE_MAX_WIDTH = 1600
 
 # Fail at start (handler init), not on the first Arabic headline, if Raqm shaping is unavailable.
 require_shaping()
@@ -68,7 +67,7 @@ def _hashed_key(prefix: str, name: str, data: bytes, extension: str) -> str:
 class Hero:
     """The hero decoded once, at the smallest scale every card and the page rendition need."""
 
-    image: Image.Image | None
+    image: images.Photo | None
     focal: tuple[float, float] = (0.5, 0.5)
 
 
@@ -78,12 +77,15 @@ def decode_hero(article: Article, image_bytes: dict[str, bytes]) -> Hero:
     data = image_bytes[article.hero.src]
     info = images.inspect_image(data)
     needed = [(p.width, p.height) for p in PRESETS.values()]
-    needed.append(
-        (min(HERO_WIDTH, info.width), round(info.height * min(HERO_WIDTH, info.width) / info.width))
-    )
+    needed.append(_page_image_size(info))
     image = images.decode(data, at_least=images.cover_source_size(info.width, info.height, needed))
     point = article.hero.focal_point
-    return Hero(image, (point.x, point.y) if point is not None else (0.5, 0.5))
+    return Hero(images.Photo(image), (point.x, point.y) if point is not None else (0.5, 0.5))
+
+
+def _page_image_size(info: images.ImageInfo) -> tuple[int, int]:
+    factor = images.reduction_factor(info.width, PAGE_IMAGE_MAX_WIDTH)
+    return (info.width // factor, info.height // factor)
 
 
 def render_cards(
@@ -126,16 +128,13 @@ def render_article(article: Article, image_bytes: dict[str, bytes], settings: Se
         if src in renditions:
             continue
         is_hero = article.hero is not None and src == article.hero.src
-        width = HERO_WIDTH if is_hero else BODY_IMAGE_WIDTH
         if is_hero and hero is not None:
-            picture = images.fit_within(hero, width)
+            picture = images.web_rendition(hero, PAGE_IMAGE_MAX_WIDTH)
         else:
+            # A JPEG decodes straight to the reduction it needs (libjpeg's DCT scaling).
             info = images.inspect_image(image_bytes[src])
-            target = min(width, info.width)
-            picture = images.fit_within(
-                images.decode(image_bytes[src], at_least=(target, round(info.height * target / info.width))),
-                width,
-            )
+            body_image = images.decode(image_bytes[src], at_least=_page_image_size(info))
+            picture = images.web_rendition(body_image, PAGE_IMAGE_MAX_WIDTH)
         data = images.encode_jpeg(picture, quality=82)
         key = _hashed_key(f"images/{slug}", "hero" if is_hero else f"image-{index}", data, "jpg")
         objects.append(

@@ -76,7 +76,7 @@ def render_card(
     *,
     preset: Preset,
     theme: Theme,
-    photo: Image.Image | None = None,
+    photo: Image.Image | images.Photo | None = None,
     focal: tuple[float, float] = (0.5, 0.5),
     logo: Image.Image | None = None,
 ) -> RenderedCard:
@@ -248,63 +248,80 @@ def _apply_scrim(
 ) -> float:
     """Shade from scrim_top down, just enough for the text to reach the target contrast; return it.
 
-    The strength is searched on the pixels under the text (a crop, so it is cheap), then applied
-    once; the contrast returned is measured again on the finished pixels, against the worst one.
+    From the top of the text down the shade is uniform, so that full-width band is blended at
+    each trial strength and the accepted blend is pasted back as it is: the contrast measured on
+    it, against the worst pixel behind the text, is the contrast of the finished card. Above the
+    band a smoothstep ramp fades the shade in.
     """
     text_luminance = hex_luminance(theme.text)
     shade = (0, 0, 0) if text_luminance > 0.5 else (255, 255, 255)
-    region = canvas.crop(text_box)
-    whole = (0, 0, region.width, region.height)
-    black = Image.new("RGB", region.size, shade)
+    band = canvas.crop((0, text_box[1], canvas.width, canvas.height))
+    flat = Image.new("RGB", band.size, shade)
+    behind_text = (text_box[0], 0, text_box[2], text_box[3] - text_box[1])
+    latest: dict[float, tuple[Image.Image, float]] = {}
 
     def contrast_at(alpha: float) -> float:
-        return _worst_contrast(Image.blend(region, black, alpha), whole, text_luminance)
+        blended = Image.blend(band, flat, alpha) if alpha > 0 else band
+        contrast = _worst_contrast(blended, behind_text, text_luminance)
+        latest.clear()
+        latest[alpha] = (blended, contrast)
+        return contrast
 
-    alpha = minimum
-    if contrast_at(alpha) < _TARGET_CONTRAST:
-        if shade == (0, 0, 0):
-            alpha = _darkening_needed(contrast_at, alpha, text_luminance)
-        else:
+    if shade == (0, 0, 0):
+        _, brightest = relative_luminance_range(band, behind_text)
+        alpha = _darkening_needed(brightest, contrast_at, minimum, text_luminance)
+    else:
+        alpha = minimum
+        if contrast_at(alpha) < _TARGET_CONTRAST:
             low, high = alpha, 1.0
             for _ in range(10):  # to about 0.1 % of full strength
                 middle = (low + high) / 2
                 low, high = (low, middle) if contrast_at(middle) >= _TARGET_CONTRAST else (middle, high)
             alpha = high
-    if alpha > 0:
-        _shade(canvas, scrim_top, text_box[1], alpha, shade)
-    return round(_worst_contrast(canvas, text_box, text_luminance), 2)
+    if alpha not in latest:
+        contrast_at(alpha)
+    shaded, contrast = latest[alpha]
+    canvas.paste(shaded, (0, text_box[1]))
+    _ramp(canvas, scrim_top, text_box[1], alpha, shade)
+    return round(contrast, 2)
 
 
-def _darkening_needed(contrast_at: Callable[[float], float], alpha: float, text_luminance: float) -> float:
-    """The black scrim strength at which light text reaches the target, in two or three measurements.
+def _darkening_needed(
+    brightest: float, contrast_at: Callable[[float], float], minimum: float, text_luminance: float
+) -> float:
+    """The black scrim strength at which light text reaches the target, usually in one check.
 
-    Scaling sRGB values by (1 - alpha) scales linear luminance by about (1 - alpha) ** 2.2, so the
-    brightest pixel's luminance predicts the strength needed; each estimate is measured again.
+    Scaling sRGB values by k = 1 - alpha scales a bright pixel's linear luminance by about k ** 2.2,
+    so the unshaded brightest pixel predicts the strength; aiming 2 % under the need, the one
+    blend-and-measure that follows usually passes, and a miss is corrected from what it measured.
     """
     allowed = (text_luminance + 0.05) / _TARGET_CONTRAST - 0.05
+    alpha = minimum
+    if brightest > allowed:
+        alpha = max(minimum, 1 - (0.98 * allowed / brightest) ** (1 / 2.2))
     for _ in range(8):
-        brightest = (text_luminance + 0.05) / contrast_at(alpha) - 0.05
-        if brightest <= allowed or alpha >= 1.0:
+        achieved = contrast_at(alpha)
+        if achieved >= _TARGET_CONTRAST or alpha >= 1.0:
             break
-        # Aim 2 % under the need, so the next measurement usually passes.
+        brightest = (text_luminance + 0.05) / achieved - 0.05
         remaining = (1 - alpha) * (0.98 * allowed / brightest) ** (1 / 2.2)
         alpha = min(1.0, max(alpha + 0.005, 1 - remaining))
     return alpha
 
 
-def _shade(canvas: Image.Image, top: int, full_from: int, alpha: float, colour: tuple[int, int, int]) -> None:
-    """Colour through a mask: transparent at top, alpha at full_from and below (smoothstep ramp)."""
-    width, height = canvas.size
-    ramp = max(1, full_from - top)
+def _ramp(canvas: Image.Image, top: int, full_from: int, alpha: float, colour: tuple[int, int, int]) -> None:
+    """Fade the shade in over the rows top..full_from (smoothstep), up to alpha."""
+    top = max(0, top)
+    if full_from <= top or alpha <= 0:
+        return
+    ramp = full_from - top
     column = []
-    for y in range(height):
-        t = 0.0 if y < top else min(1.0, (y - top) / ramp)
-        eased = t * t * (3 - 2 * t)
-        # Round up at full strength, so the searched alpha is never undershot.
-        column.append(min(255, int(255 * alpha * eased + (0.999 if t >= 1 else 0.5))))
-    mask = Image.new("L", (1, height))
+    for y in range(ramp):
+        t = y / ramp
+        column.append(round(255 * alpha * t * t * (3 - 2 * t)))
+    mask = Image.new("L", (1, ramp))
     mask.putdata(column)
-    canvas.paste(colour, (0, 0, width, height), mask.resize((width, height), Image.Resampling.NEAREST))
+    canvas.paste(colour, (0, top, canvas.width, full_from), mask.resize((canvas.width, ramp)))
 
 
 # --- drawing ------------------------------------------------------------------------------------
