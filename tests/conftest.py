@@ -149,5 +149,22 @@ def site_keys(client: Any) -> list[str]:
     return sorted(item["Key"] for item in response.get("Contents", []))
 
 
+LISTING_KEYS = ("_index/articles.json", "index.html", "feed.xml", "sitemap.xml")
+
+
+def is_listing(key: str) -> bool:
+    """Site-wide objects (index, front page, sections, feed, sitemap), not one article's outputs."""
+    return key in LISTING_KEYS or key.startswith("sections/")
+
+
+def article_keys(client: Any) -> list[str]:
+    """The site bucket's keys that belong to articles (pages, manifests, cards, images)."""
+    return [key for key in site_keys(client) if not is_listing(key)]
+
+
+def site_text(client: Any, key: str) -> str:
+    return client.get_object(Bucket=SITE_BUCKET, Key=key)["Body"].read().decode("utf-8")
+
+
 def read_report(client: Any, report_key: str) -> dict[str, Any]:
     return json.loads(client.get_object(Bucket=ARTICLES_BUCKET, Key=report_key)["Body"].read())

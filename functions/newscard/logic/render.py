@@ -16,6 +16,8 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=60, must-revalidate"
 HTML = "text/html; charset=utf-8"
 HERO_WIDTH = 1600
+# Listings find the hero rendition among the outputs by this name (images/<slug>/hero-<hash>.jpg).
+HERO_IMAGE_NAME = "hero"
 BODY_IMAGE_WIDTH = 1200
 
 
@@ -107,7 +109,7 @@ def render_article(article: Article, image_bytes: dict[str, bytes], settings: Se
                 width,
             )
         data = images.encode_jpeg(picture, quality=82)
-        key = _hashed_key(f"images/{slug}", "hero" if is_hero else f"image-{index}", data, "jpg")
+        key = _hashed_key(f"images/{slug}", HERO_IMAGE_NAME if is_hero else f"image-{index}", data, "jpg")
         objects.append(
             SiteObject(key, data, "image/jpeg", IMMUTABLE, "image", None, picture.width, picture.height)
         )
@@ -124,3 +126,9 @@ def render_article(article: Article, image_bytes: dict[str, bytes], settings: Se
     html = render_article_page(article, context).encode("utf-8")
     objects.append(SiteObject(page_key(slug), html, HTML, SHORT, "page"))
     return objects
+
+
+def hero_image_key(slug: str, keys: list[str]) -> str | None:
+    """The hero rendition's key among an article's outputs, if it has one."""
+    prefix = f"images/{slug}/{HERO_IMAGE_NAME}-"
+    return next((key for key in keys if key.startswith(prefix)), None)
