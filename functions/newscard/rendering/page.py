@@ -7,7 +7,7 @@ from typing import Any
 
 from newscard.models.article import Article, ParagraphBlock, slugify
 from newscard.rendering import i18n
-from newscard.rendering.templating import environment, json_for_script
+from newscard.rendering.templating import environment, json_for_script, safe_url
 
 __all__ = ["CardRef", "PageContext", "PageImage", "json_for_script", "render_article_page"]
 
@@ -67,6 +67,10 @@ def card_alt(article: Article) -> str:
     return f"{article.headline} — {article.hero.alt}"
 
 
+def canonical_url(article: Article, context: PageContext) -> str:
+    return safe_url(article.canonical_url or context.page_url)
+
+
 def news_article_jsonld(article: Article, context: PageContext) -> dict[str, Any]:
     """schema.org NewsArticle with the fields Google's article guidelines ask for."""
     publisher = {"@type": "NewsMediaOrganization", "name": context.site_name, "url": context.site_url + "/"}
@@ -79,12 +83,13 @@ def news_article_jsonld(article: Article, context: PageContext) -> dict[str, Any
         "dateModified": article.last_modified.isoformat(),
         "inLanguage": article.language,
         "articleSection": article.section,
-        "mainEntityOfPage": {"@type": "WebPage", "@id": article.canonical_url or context.page_url},
-        "url": article.canonical_url or context.page_url,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": canonical_url(article, context)},
+        "url": canonical_url(article, context),
         "publisher": publisher,
         # Without named authors the newsroom itself is the author, as Google's guidelines allow.
         "author": [
-            {"@type": "Person", "name": a.name, **({"url": a.url} if a.url else {})} for a in article.authors
+            {"@type": "Person", "name": a.name, **({"url": safe_url(a.url)} if a.url else {})}
+            for a in article.authors
         ]
         or [publisher],
     }
@@ -108,7 +113,7 @@ def render_article_page(article: Article, context: PageContext) -> str:
         ctx=context,
         og_card=context.cards.get("og"),
         og_locale=i18n.og_locale(article.language),
-        canonical=article.canonical_url or context.page_url,
+        canonical=canonical_url(article, context),
         description=description(article),
         image_alt=card_alt(article),
         section_path=f"sections/{slugify(article.section)}/",

@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 from newscard.models.site_index import SiteIndex
 from newscard.rendering.templating import environment
 
-FRONT_PAGE_SIZE = 30
-SECTION_PAGE_SIZE = 50
-FEED_SIZE = 50
+# Generous enough that a burst of publishes (a newsroom's morning) is all on the front page.
+FRONT_PAGE_SIZE = 60
+SECTION_PAGE_SIZE = 100
+FEED_SIZE = 100
 # Google News reads articles from the last two days, at most 1,000 per sitemap.
 NEWS_WINDOW = timedelta(days=2)
 NEWS_MAX = 1000
