@@ -10,7 +10,9 @@ writers may put them in any order. So after writing them, a writer checks that t
 still the version it rendered; if not, it renders again from the newest. The last write of each
 listing is then always followed by a check that saw no newer version, which means the final
 listings reflect the final index. A section page is written only by changes that touch that
-section, which is all it depends on.
+section, which is all it depends on. In a burst, a writer that finds a newer index before it has
+written anything leaves the shared listings to that newer writer, which keeps the work near one
+render per publish instead of one per publish per competitor.
 """
 
 from __future__ import annotations
@@ -170,19 +172,30 @@ class SiteIndexer:
         raise StorageError(f"{INDEX_KEY}: still contended after {MAX_ATTEMPTS} attempts")
 
     def _render_listings(self, index: SiteIndex, etag: str, sections: set[str]) -> None:
+        wrote_shared = False
         for _ in range(MAX_RENDER_ROUNDS):
-            self._write_listings(index, sections)
-            current = self.store.etag(INDEX_KEY)
-            if current is None or current == etag:
+            latest = self.store.etag(INDEX_KEY)
+            if latest is None:
                 return
-            # Someone committed a newer index while we wrote; our writes may have buried theirs.
-            index, latest = self._read()
-            etag = latest or etag
+            # The shared listings (front page, feed, sitemap) are written by every change. If a newer
+            # change was committed before we wrote any, its writer will write them after us: skip.
+            # Once we have written them, we own them until a check shows nothing newer.
+            shared = wrote_shared or latest == etag
+            if latest != etag:
+                index, etag = self._read_required()
+            self._write_listings(index, sections, shared=shared)
+            wrote_shared = wrote_shared or shared
+            if self.store.etag(INDEX_KEY) == etag:
+                return
         raise StorageError(f"{INDEX_KEY}: listings did not settle after {MAX_RENDER_ROUNDS} rounds")
 
-    def _write_listings(self, index: SiteIndex, sections: set[str]) -> None:
-        now = self.clock()
-        self._put(FRONT_KEY, render_front_page(index, self.site), HTML)
+    def _read_required(self) -> tuple[SiteIndex, str]:
+        index, etag = self._read()
+        if etag is None:
+            raise StorageError(f"{INDEX_KEY} vanished while listings were being written")
+        return index, etag
+
+    def _write_listings(self, index: SiteIndex, sections: set[str], *, shared: bool) -> None:
         for section_slug in sorted(sections):
             if index.in_section(section_slug):
                 self._put(
@@ -190,6 +203,10 @@ class SiteIndexer:
                 )
             else:
                 self.store.delete(section_key(section_slug))
+        if not shared:
+            return
+        now = self.clock()
+        self._put(FRONT_KEY, render_front_page(index, self.site), HTML)
         self._put(FEED_KEY, render_feed(index, self.site, now=now), "application/atom+xml; charset=utf-8")
         self._put(SITEMAP_KEY, render_sitemap(index, self.site, now=now), "application/xml; charset=utf-8")
 
