@@ -275,12 +275,13 @@ def test_fifty_concurrent_index_updates_with_unpublishes_settle_on_the_final_set
     assert atomic_moto["precondition_failed"] > 0
 
 
-def test_memory_store_put_is_compare_and_swap() -> None:
-    store = MemoryStore()
+def test_s3_store_put_is_compare_and_swap_on_moto(s3: Any) -> None:
+    store = S3Store(s3, SITE_BUCKET)
     first = store.put("k", b"1", content_type="text/plain", if_none_match=True)
     with pytest.raises(PreconditionFailed):
         store.put("k", b"2", content_type="text/plain", if_none_match=True)
     second = store.put("k", b"2", content_type="text/plain", if_match=first)
     with pytest.raises(PreconditionFailed):
         store.put("k", b"3", content_type="text/plain", if_match=first)
-    assert store.get("k").body == b"2" and store.etag("k") == second
+    assert store.get("k").body == b"2" and store.etag("k") == store.get("k").etag == second
+    assert store.etag("missing") is None
