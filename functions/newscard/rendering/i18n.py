@@ -24,8 +24,6 @@ _LABELS: dict[str, dict[str, str]] = {
         "photo": "Photo",
         "latest": "Latest news",
         "sections": "Sections",
-        "home": "Home",
-        "more": "More in",
     },
     "fr": {
         "skip": "Aller au contenu",
@@ -36,8 +34,6 @@ _LABELS: dict[str, dict[str, str]] = {
         "photo": "Photo",
         "latest": "À la une",
         "sections": "Rubriques",
-        "home": "Accueil",
-        "more": "Plus dans",
     },
     "de": {
         "skip": "Zum Inhalt springen",
@@ -48,8 +44,6 @@ _LABELS: dict[str, dict[str, str]] = {
         "photo": "Foto",
         "latest": "Neueste Nachrichten",
         "sections": "Ressorts",
-        "home": "Startseite",
-        "more": "Mehr aus",
     },
     "es": {
         "skip": "Saltar al contenido",
@@ -60,8 +54,6 @@ _LABELS: dict[str, dict[str, str]] = {
         "photo": "Foto",
         "latest": "Últimas noticias",
         "sections": "Secciones",
-        "home": "Inicio",
-        "more": "Más en",
     },
     "ar": {
         "skip": "انتقل إلى المحتوى",
@@ -72,8 +64,6 @@ _LABELS: dict[str, dict[str, str]] = {
         "photo": "صورة",
         "latest": "آخر الأخبار",
         "sections": "الأقسام",
-        "home": "الرئيسية",
-        "more": "المزيد في",
     },
     "he": {
         "skip": "דלג לתוכן",
@@ -84,8 +74,6 @@ _LABELS: dict[str, dict[str, str]] = {
         "photo": "צילום",
         "latest": "חדשות אחרונות",
         "sections": "מדורים",
-        "home": "דף הבית",
-        "more": "עוד ב",
     },
 }
 
