@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent setup: .venv (Python 3.13, the Lambda runtime) with newscard and its dev tools,
-# and .tools-venv with the SAM CLI and cfn-lint (kept apart: SAM pins older boto3 and pydantic).
+# and .tools-venv with the SAM CLI and cfn-lint (kept apart: SAM pins older boto3 and pydantic),
+# and the page tests' tools: Java (Nu validator), Chromium, and tests/browser's npm packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,4 +32,26 @@ if [ "${NEWSCARD_SKIP_TOOLS:-0}" != 1 ] && [ ! -x .tools-venv/bin/sam ]; then
   .tools-venv/bin/python -m pip install --quiet --upgrade pip 2>&1 | grep -v "is ignored" || true
   .tools-venv/bin/python -m pip install --quiet aws-sam-cli cfn-lint 2>&1 | grep -v "is ignored" || true
   .tools-venv/bin/sam --version
+fi
+
+# Page tests: Java runs the W3C Nu validator, Chromium runs axe-core and takes screenshots, npm
+# brings axe-core and the current vnu.jar. System packages need root (CI runs as root).
+missing=()
+command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "setup: the page tests need: ${missing[*]} (apt-get install as root)" >&2
+    exit 1
+  fi
+fi
+browser_stamp() { sha256sum tests/browser/package-lock.json | cut -c1-16; }
+if [ ! -f tests/browser/node_modules/.setup-stamp ] \
+  || [ "$(cat tests/browser/node_modules/.setup-stamp)" != "$(browser_stamp)" ]; then
+  # --ignore-scripts: vnu-jar's postinstall would try to download a Java; we use the system one.
+  (cd tests/browser && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  browser_stamp > tests/browser/node_modules/.setup-stamp
 fi

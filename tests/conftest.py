@@ -154,5 +154,168 @@ def site_keys(client: Any) -> list[str]:
     return sorted(item["Key"] for item in response.get("Contents", []))
 
 
+LISTING_KEYS = ("_index/articles.json", "index.html", "feed.xml", "sitemap.xml")
+
+
+def is_listing(key: str) -> bool:
+    """Site-wide objects (index, front page, sections, feed, sitemap), not one article's outputs."""
+    return key in LISTING_KEYS or key.startswith("sections/")
+
+
+def article_keys(client: Any) -> list[str]:
+    """The site bucket's keys that belong to articles (pages, manifests, cards, images)."""
+    return [key for key in site_keys(client) if not is_listing(key)]
+
+
+def site_text(client: Any, key: str) -> str:
+    return client.get_object(Bucket=SITE_BUCKET, Key=key)["Body"].read().decode("utf-8")
+
+
 def read_report(client: Any, report_key: str) -> dict[str, Any]:
     return json.loads(client.get_object(Bucket=ARTICLES_BUCKET, Key=report_key)["Body"].read())
+
+
+# A small but varied site, built once per session through the real Publisher into a folder:
+# the seed article, an RTL article, an article in a second section with every block type, an older
+# article (outside the Google News window) and one whose every field is hostile markup.
+SITE_NOW = "2025-12-07T06:00:00+00:00"
+HOSTILE = "</script><script>alert(1)</script><!-- \"'><img src=x onerror=alert(2)> & \u2028"
+
+
+def hostile_document() -> dict[str, Any]:
+    return {
+        "headline": f"Hostile {HOSTILE} headline",
+        "slug": "hostile",
+        "dek": f"Dek {HOSTILE}",
+        "section": f"Sec {HOSTILE}",
+        "published_at": "2025-12-06T08:00:00+00:00",
+        "language": "en",
+        "authors": [{"name": f"Eve {HOSTILE}", "url": 'https://evil.example/"onmouseover="alert(3)'}],
+        "hero": {
+            "src": "assets/european-leaders.jpg",
+            "alt": f"Alt {HOSTILE}",
+            "caption": f"Caption {HOSTILE}",
+            "credit": f"Credit {HOSTILE}",
+        },
+        "body": [
+            {"type": "heading", "text": f"Heading {HOSTILE}"},
+            {"type": "paragraph", "text": f"Paragraph {HOSTILE}"},
+            {"type": "quote", "text": f"Quote {HOSTILE}", "attribution": f"Attribution {HOSTILE}"},
+            {
+                "type": "image",
+                "src": "assets/starmer-macron-merz.jpg",
+                "alt": f"Image alt {HOSTILE}",
+                "caption": f"Image caption {HOSTILE}",
+                "credit": f"Image credit {HOSTILE}",
+            },
+        ],
+        "tags": [f"Tag {HOSTILE}"[:40], "</script>"],
+        "canonical_url": 'https://news.example.com/articles/hostile/?a=1&b="2"',
+    }
+
+
+SITE_DOCUMENTS: dict[str, dict[str, Any]] = {
+    "seed": json.loads(SEED.read_text()),
+    "rtl": {
+        "headline": "القادة الأوروبيون يناقشون مستقبل التحالف عبر الأطلسي",
+        "slug": "alliance-ar",
+        "dek": "مخاوف أوروبية من تحول في السياسة الأمريكية تجاه روسيا.",
+        "section": "سياسة",
+        "published_at": "2025-12-06T07:30:00+03:00",
+        "updated_at": "2025-12-06T10:00:00+03:00",
+        "language": "ar",
+        "authors": [
+            {"name": "ليلى حسن", "url": "https://news.example.com/authors/layla"},
+            {"name": "عمر خالد"},
+        ],
+        "hero": {
+            "src": "assets/european-leaders.jpg",
+            "alt": "قادة أوروبيون في اجتماع",
+            "caption": "القادة الأوروبيون خلال القمة",
+            "credit": "وكالة الأنباء",
+        },
+        "body": [
+            {"type": "paragraph", "text": "يواجه المسؤولون الأوروبيون قلقا متجددا بشأن مستقبل الشراكة."},
+            {"type": "heading", "text": "رسالة واضحة"},
+            {"type": "quote", "text": "علينا أن نعتمد على أنفسنا.", "attribution": "مسؤول أوروبي"},
+        ],
+        "tags": ["أوروبا", "روسيا"],
+    },
+    "culture": {
+        "headline": "A Quiet Festival Returns to the Old Harbour",
+        "slug": "quiet-festival",
+        "dek": "After three years away, the harbour's winter music weekend is back, smaller and stranger.",
+        "section": "Culture",
+        "published_at": "2025-12-05T18:15:00+01:00",
+        "updated_at": "2025-12-06T08:00:00+01:00",
+        "language": "en-GB",
+        "authors": [{"name": "Ana Ruiz", "url": "https://news.example.com/authors/ana"}, {"name": "Tom Lee"}],
+        "body": [
+            {"type": "paragraph", "text": "The boats were the first to come back, strung with lights."},
+            {
+                "type": "quote",
+                "text": "We wanted it to feel like a secret again.",
+                "attribution": "An organiser",
+            },
+            {
+                "type": "image",
+                "src": "assets/starmer-macron-merz.jpg",
+                "alt": "Musicians on a moored boat at dusk",
+                "caption": "The opening night",
+                "credit": "Harbour Archive",
+            },
+            {"type": "heading", "text": "Smaller, stranger"},
+            {"type": "paragraph", "text": "Only four stages this year, two of them afloat."},
+        ],
+        "tags": ["Music", "Harbour"],
+    },
+    "older": {
+        "headline": "Council Approves Harbour Budget",
+        "slug": "harbour-budget",
+        "section": "Culture",
+        "published_at": "2025-11-01T09:00:00+00:00",
+        "language": "en",
+        "body": [{"type": "paragraph", "text": "The budget passed by nine votes to two."}],
+    },
+    "hostile": hostile_document(),
+}
+
+
+@dataclass(frozen=True)
+class BuiltSite:
+    root: Path
+    slugs: dict[str, str]  # document name -> slug
+    settings: Any
+
+    def page(self, name: str) -> Path:
+        return self.root / "articles" / self.slugs[name] / "index.html"
+
+    def text(self, key: str) -> str:
+        return (self.root / key).read_text(encoding="utf-8")
+
+
+def build_site(root: Path, documents: dict[str, dict[str, Any]]) -> BuiltSite:
+    from datetime import datetime
+
+    from newscard.dal.memory import DirectoryStore
+    from newscard.logic.images import ImageLoader
+    from newscard.logic.publish import Publisher
+    from newscard.models.settings import Settings
+
+    settings = Settings.from_env(ENVIRONMENT)
+    publisher = Publisher(
+        site=DirectoryStore(root),
+        images=ImageLoader(DirectoryStore(EXAMPLES)),
+        settings=settings,
+        clock=lambda: datetime.fromisoformat(SITE_NOW),
+    )
+    slugs = {}
+    for name, document in documents.items():
+        outcome = publisher.publish(json.dumps(document).encode(), source_key=f"incoming/{name}.json")
+        slugs[name] = outcome.manifest.slug
+    return BuiltSite(root, slugs, settings)
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    return build_site(tmp_path_factory.mktemp("site"), SITE_DOCUMENTS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from newscard.dal.memory import MemoryStore
 from newscard.dal.store import StoredObject
@@ -38,17 +39,13 @@ class FaultyStore:
         self.plan.tick(f"{self.name}.get {key}")
         return self.inner.get(key)
 
-    def put(
-        self,
-        key: str,
-        body: bytes,
-        *,
-        content_type: str,
-        cache_control: str | None = None,
-        metadata: dict[str, str] | None = None,
-    ) -> None:
+    def put(self, key: str, body: bytes, **options: Any) -> str:
         self.plan.tick(f"{self.name}.put {key}")
-        self.inner.put(key, body, content_type=content_type, cache_control=cache_control, metadata=metadata)
+        return self.inner.put(key, body, **options)
+
+    def etag(self, key: str) -> str | None:
+        self.plan.tick(f"{self.name}.etag {key}")
+        return self.inner.etag(key)
 
     def delete(self, key: str) -> None:
         self.plan.tick(f"{self.name}.delete {key}")

@@ -17,12 +17,15 @@ from tests.conftest import (
     SEED,
     SITE_BUCKET,
     LambdaContext,
+    article_keys,
+    is_listing,
     load_event,
     put_seed_assets,
     read_report,
     s3_record,
     seed_document,
     site_keys,
+    site_text,
     sqs_event,
 )
 
@@ -52,8 +55,16 @@ def test_sample_put_event_publishes_page_cards_images_and_manifest(s3: Any, hand
     response = invoke(handler, event)
 
     # Then nothing failed and the site holds exactly the page, three cards, two images and the manifest
+    # for the article, and the listings it belongs to
     assert response == {"batchItemFailures": []}
-    keys = site_keys(s3)
+    assert set(site_keys(s3)) - set(article_keys(s3)) == {
+        "_index/articles.json",
+        "index.html",
+        "feed.xml",
+        "sitemap.xml",
+        "sections/politics-economics-and-u-s-news/index.html",
+    }
+    keys = article_keys(s3)
     prefix_cards = f"cards/{SEED_SLUG}/"
     assert f"articles/{SEED_SLUG}/index.html" in keys
     assert f"articles/{SEED_SLUG}/manifest.json" in keys
@@ -93,7 +104,7 @@ def test_sample_put_event_publishes_page_cards_images_and_manifest(s3: Any, hand
     assert report["slug"] == SEED_SLUG
     assert report["errors"] == []
     assert f"{BASE_URL}/articles/{SEED_SLUG}/" in report["urls"]
-    assert set(report["timings_ms"]) == {"validate", "load_images", "render", "store"}
+    assert set(report["timings_ms"]) == {"validate", "load_images", "render", "store", "index"}
 
 
 def test_the_page_is_written_after_the_cards_it_references(s3: Any, handler: ModuleType) -> None:
@@ -114,7 +125,10 @@ def test_the_page_is_written_after_the_cards_it_references(s3: Any, handler: Mod
         del handler.uploads.publisher.site.client.put_object
     page = order.index(f"articles/{SEED_SLUG}/index.html")
     assert all(order.index(k) < page for k in order if k.startswith(("cards/", "images/")))
-    assert order[-1] == f"articles/{SEED_SLUG}/manifest.json"
+    outputs = [k for k in order if not is_listing(k)]
+    assert outputs[-1] == f"articles/{SEED_SLUG}/manifest.json"
+    # and the listings, which link to the page, come after it
+    assert all(order.index(k) > page for k in order if is_listing(k))
 
 
 def test_sample_encoded_key_event_is_decoded_once(s3: Any, handler: ModuleType) -> None:
@@ -231,8 +245,10 @@ def test_a_changed_headline_moves_the_article_to_its_new_slug(s3: Any, handler: 
         seed_document(headline="A corrected headline", hero=None, body=[{"type": "paragraph", "text": "x"}]),
     )
     invoke(handler, sqs_event(s3_record("created", "incoming/story.json", sequencer="02")))
-    slugs = {k.split("/")[1] for k in site_keys(s3)}
+    slugs = {k.split("/")[1] for k in article_keys(s3)}
     assert slugs == {"a-corrected-headline"}
+    front = site_text(s3, "index.html")
+    assert "articles/a-corrected-headline/" in front and SEED_SLUG not in front
 
 
 def test_deleting_the_upload_unpublishes_everything(s3: Any, handler: ModuleType) -> None:
@@ -245,7 +261,11 @@ def test_deleting_the_upload_unpublishes_everything(s3: Any, handler: ModuleType
     delete_event = load_event("sqs-s3-delete.json")  # the sample carries sequencer 0A1B2C3D4E5F678901
     assert invoke(handler, delete_event) == {"batchItemFailures": []}
 
-    assert site_keys(s3) == []
+    assert article_keys(s3) == []
+    assert SEED_SLUG not in site_text(s3, "index.html") + site_text(s3, "feed.xml") + site_text(
+        s3, "sitemap.xml"
+    )
+    assert not [k for k in site_keys(s3) if k.startswith("sections/")]
     report = read_report(s3, "reports/seed-article.json")
     assert (report["status"], report["slug"]) == ("unpublished", SEED_SLUG)
 
@@ -262,7 +282,8 @@ def test_a_late_older_event_does_not_resurrect_deleted_content(s3: Any, handler:
         s3, "incoming/a.json", seed_document(hero=None, body=[{"type": "paragraph", "text": "x"}], slug="a")
     )
     invoke(handler, sqs_event(s3_record("created", "incoming/a.json", sequencer="0010")))
-    assert site_keys(s3) == []
+    assert article_keys(s3) == []
+    assert "articles/a/" not in site_text(s3, "index.html")
     assert read_report(s3, "reports/a.json")["status"] == "unpublished"
 
 

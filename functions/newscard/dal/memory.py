@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 from newscard.dal.store import StoredObject
-from newscard.models.errors import NotFound
+from newscard.models.errors import NotFound, PreconditionFailed
+
+
+def _etag(body: bytes) -> str:
+    """S3's ETag for a single-part upload: the quoted MD5 of the bytes (an identity, not security)."""
+    return '"' + hashlib.md5(body, usedforsecurity=False).hexdigest() + '"'
+
+
+def _check_precondition(key: str, current: str | None, if_match: str | None, if_none_match: bool) -> None:
+    if if_none_match and current is not None:
+        raise PreconditionFailed(f"{key} already exists")
+    if if_match is not None and (current is None or current.strip('"') != if_match.strip('"')):
+        raise PreconditionFailed(f"{key} changed since it was read")
 
 
 class MemoryStore:
@@ -15,6 +29,8 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self.objects: dict[str, StoredObject] = {}
+        # Check-and-write must be atomic, as it is in S3, for threads sharing one store.
+        self._lock = threading.Lock()
 
     def get(self, key: str) -> StoredObject:
         try:
@@ -30,8 +46,21 @@ class MemoryStore:
         content_type: str,
         cache_control: str | None = None,
         metadata: dict[str, str] | None = None,
-    ) -> None:
-        self.objects[key] = StoredObject(bytes(body), content_type, cache_control, dict(metadata or {}))
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> str:
+        etag = _etag(body)
+        with self._lock:
+            current = self.objects.get(key)
+            _check_precondition(key, current.etag if current else None, if_match, if_none_match)
+            self.objects[key] = StoredObject(
+                bytes(body), content_type, cache_control, dict(metadata or {}), etag
+            )
+        return etag
+
+    def etag(self, key: str) -> str | None:
+        current = self.objects.get(key)
+        return current.etag if current is not None else None
 
     def delete(self, key: str) -> None:
         self.objects.pop(key, None)
@@ -50,6 +79,8 @@ class DirectoryStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
+        # One process writes a local site (the CLI); a lock is enough to make put() atomic there.
+        self._lock = threading.Lock()
 
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
@@ -62,7 +93,11 @@ class DirectoryStore:
         if not path.is_file():
             raise NotFound(key)
         headers = self._headers().get(key, {})
-        return StoredObject(path.read_bytes(), headers.get("content_type"), headers.get("cache_control"))
+        body = path.read_bytes()
+        metadata = {k.removeprefix("meta:"): v for k, v in headers.items() if k.startswith("meta:")}
+        return StoredObject(
+            body, headers.get("content_type"), headers.get("cache_control"), metadata, etag=_etag(body)
+        )
 
     def put(
         self,
@@ -72,13 +107,26 @@ class DirectoryStore:
         content_type: str,
         cache_control: str | None = None,
         metadata: dict[str, str] | None = None,
-    ) -> None:
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> str:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(body)
-        headers = self._headers()
-        headers[key] = {"content_type": content_type, "cache_control": cache_control or ""}
-        self._write_headers(headers)
+        with self._lock:
+            _check_precondition(key, self.etag(key), if_match, if_none_match)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(body)
+            headers = self._headers()
+            headers[key] = {
+                "content_type": content_type,
+                "cache_control": cache_control or "",
+                **{f"meta:{name}": value for name, value in (metadata or {}).items()},
+            }
+            self._write_headers(headers)
+        return _etag(body)
+
+    def etag(self, key: str) -> str | None:
+        path = self._path(key)
+        return _etag(path.read_bytes()) if path.is_file() else None
 
     def delete(self, key: str) -> None:
         path = self._path(key)

@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from newscard.dal.store import StoredObject
-from newscard.models.errors import NotFound, StorageError
+from newscard.models.errors import NotFound, PreconditionFailed, StorageError
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 _NOT_FOUND_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
+# 412: the If-Match/If-None-Match condition failed; 409: a concurrent conditional write won first.
+_CONFLICT_CODES = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict", "409"})
 
 
 class S3Store:
@@ -33,6 +35,7 @@ class S3Store:
             response.get("ContentType"),
             response.get("CacheControl"),
             dict(response.get("Metadata", {})),
+            response.get("ETag"),
         )
 
     def put(
@@ -43,14 +46,31 @@ class S3Store:
         content_type: str,
         cache_control: str | None = None,
         metadata: dict[str, str] | None = None,
-    ) -> None:
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> str:
         extra: dict[str, Any] = {}
         if cache_control:
             extra["CacheControl"] = cache_control
         if metadata:
             extra["Metadata"] = metadata
+        # S3 conditional writes: the check and the write are one atomic step on the server.
+        if if_match is not None:
+            extra["IfMatch"] = if_match
+        if if_none_match:
+            extra["IfNoneMatch"] = "*"
         with _translated(key):
-            self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, **extra)
+            response = self.client.put_object(
+                Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, **extra
+            )
+        return response["ETag"]
+
+    def etag(self, key: str) -> str | None:
+        try:
+            with _translated(key):
+                return self.client.head_object(Bucket=self.bucket, Key=key)["ETag"]
+        except NotFound:
+            return None
 
     def delete(self, key: str) -> None:
         with _translated(key):
@@ -81,6 +101,8 @@ def _translated(key: str) -> Iterator[None]:
         code = str(error.response.get("Error", {}).get("Code", ""))
         if code in _NOT_FOUND_CODES:
             raise NotFound(key) from error
+        if code in _CONFLICT_CODES:
+            raise PreconditionFailed(key) from error
         raise StorageError(f"S3 {code or 'error'} on {key}") from error
     except BotoCoreError as error:
         raise StorageError(f"S3 unreachable on {key}: {type(error).__name__}") from error

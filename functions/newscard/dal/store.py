@@ -13,10 +13,17 @@ class StoredObject:
     content_type: str | None = None
     cache_control: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    # Opaque version tag (S3's ETag); what a conditional put compares against.
+    etag: str | None = None
 
 
 class ObjectStore(Protocol):
-    """A flat key/value bucket. Missing keys raise NotFound; transient faults raise StorageError."""
+    """A flat key/value bucket. Missing keys raise NotFound; transient faults raise StorageError.
+
+    put() is compare-and-swap when asked: with if_match it writes only over that exact version,
+    with if_none_match only where nothing exists; otherwise it raises PreconditionFailed. This is
+    what lets concurrent Lambdas share one document without losing each other's changes.
+    """
 
     def get(self, key: str) -> StoredObject: ...
 
@@ -28,7 +35,15 @@ class ObjectStore(Protocol):
         content_type: str,
         cache_control: str | None = None,
         metadata: dict[str, str] | None = None,
-    ) -> None: ...
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> str:
+        """Write the object; returns its new version tag (ETag)."""
+        ...
+
+    def etag(self, key: str) -> str | None:
+        """The current version tag, or None when the key does not exist."""
+        ...
 
     def delete(self, key: str) -> None: ...
 

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
 
 from newscard import RENDERER_VERSION
 from newscard.dal.store import ObjectStore
 from newscard.logic.images import ImageLoader, load_article_images
 from newscard.logic.render import SHORT, SiteObject, manifest_key, page_url, render_article, site_url
+from newscard.logic.site_index import SiteIndexer, entry_for
 from newscard.logic.validation import parse_article
 from newscard.models.errors import NotFound
 from newscard.models.manifest import Manifest, OutputFile
 from newscard.models.settings import Settings
+from newscard.rendering.site import SiteInfo
 
 
 @dataclass
@@ -45,6 +49,13 @@ class Publisher:
     site: ObjectStore
     images: ImageLoader
     settings: Settings
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
+
+    @property
+    def indexer(self) -> SiteIndexer:
+        """Front page, sections, feed and sitemap: updated after every publish and unpublish."""
+        site = SiteInfo(self.settings.site_name, self.settings.site_base_url, self.settings.site_language)
+        return SiteIndexer(self.site, site, clock=self.clock)
 
     def read_manifest(self, slug: str) -> Manifest | None:
         try:
@@ -66,8 +77,10 @@ class Publisher:
             and previous.source_key == source_key
             and previous.renderer_version == RENDERER_VERSION
         ):
-            # Nothing to write; only finish the cleanup a crashed earlier run may have left.
+            # Nothing to write; only finish what a crashed earlier attempt may have left undone:
+            # the cleanup of superseded files, and the listing after the manifest.
             self._sweep(slug, keep=previous.keys())
+            self.indexer.ensure_listed(entry_for(article, previous))
             return PublishOutcome("unchanged", previous, timer.phases)
 
         image_bytes = load_article_images(article, self.images)
@@ -106,6 +119,10 @@ class Publisher:
         # Only now, with the new page live, remove what it no longer references.
         self._sweep(slug, keep=manifest.keys())
         timer.lap("store")
+        # Listings last: they link to the page, which is live by now. A crash before this line is
+        # repaired by the retry (which finds the article unchanged and calls ensure_listed).
+        self.indexer.upsert(entry_for(article, manifest))
+        timer.lap("index")
         return PublishOutcome("published", manifest, timer.phases)
 
     def unpublish(self, slug: str, *, source_key: str | None = None) -> Manifest | None:
@@ -113,6 +130,9 @@ class Publisher:
         manifest = self.read_manifest(slug)
         if manifest is None or (source_key is not None and manifest.source_key != source_key):
             return None
+        # Listings first, so none links to a page that is about to vanish; removal is idempotent and
+        # the manifest (deleted last) keeps a crashed unpublish retryable.
+        self.indexer.remove(slug)
         # The page goes first so nothing live points at cards that are about to vanish.
         outputs = sorted(manifest.outputs, key=lambda output: output.role != "page")
         for output in outputs:

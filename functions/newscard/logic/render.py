@@ -19,6 +19,8 @@ HTML = "text/html; charset=utf-8"
 # Page images are the photo's own 1/2**n reduction at most this wide (800-1600 px): enough for a
 # phone at 3x and the desktop column at 2x, and never a full resample (a 2400 px photo -> 1200).
 PAGE_IMAGE_MAX_WIDTH = 1600
+# Listings find the hero rendition among the outputs by this name (images/<slug>/hero-<hash>.jpg).
+HERO_IMAGE_NAME = "hero"
 
 # Fail at start (handler init), not on the first Arabic headline, if Raqm shaping is unavailable.
 require_shaping()
@@ -136,7 +138,7 @@ def render_article(article: Article, image_bytes: dict[str, bytes], settings: Se
             body_image = images.decode(image_bytes[src], at_least=_page_image_size(info))
             picture = images.web_rendition(body_image, PAGE_IMAGE_MAX_WIDTH)
         data = images.encode_jpeg(picture, quality=82)
-        key = _hashed_key(f"images/{slug}", "hero" if is_hero else f"image-{index}", data, "jpg")
+        key = _hashed_key(f"images/{slug}", HERO_IMAGE_NAME if is_hero else f"image-{index}", data, "jpg")
         objects.append(
             SiteObject(key, data, "image/jpeg", IMMUTABLE, "image", None, picture.width, picture.height)
         )
@@ -153,3 +155,9 @@ def render_article(article: Article, image_bytes: dict[str, bytes], settings: Se
     html = render_article_page(article, context).encode("utf-8")
     objects.append(SiteObject(page_key(slug), html, HTML, SHORT, "page"))
     return objects
+
+
+def hero_image_key(slug: str, keys: list[str]) -> str | None:
+    """The hero rendition's key among an article's outputs, if it has one."""
+    prefix = f"images/{slug}/{HERO_IMAGE_NAME}-"
+    return next((key for key in keys if key.startswith(prefix)), None)

@@ -46,3 +46,7 @@ class ConfigurationError(NewscardError):
 
 class ImageRefused(NewscardError):
     """An image reference may not be fetched (policy: scheme, host, address, redirect, size)."""
+
+
+class PreconditionFailed(NewscardError):
+    """A conditional write lost a race: the object changed (or appeared) since it was read."""

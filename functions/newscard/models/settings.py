@@ -44,6 +44,10 @@ class Settings(BaseModel):
     site_bucket: str = Field(alias="SITE_BUCKET", min_length=3)
     site_base_url: str = Field(alias="SITE_BASE_URL", pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
     site_name: str = Field(alias="SITE_NAME", min_length=1, max_length=80)
+    # The language of the site's own pages (front page, sections, feed); articles carry their own.
+    site_language: str = Field(
+        alias="SITE_LANGUAGE", default="en", pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+    )
     asset_hosts: list[str] = Field(alias="ASSET_HOSTS", default_factory=list)
     theme_accent: HexColour = Field(alias="THEME_ACCENT", default="#d6002a")
     theme_background: HexColour = Field(alias="THEME_BACKGROUND", default="#14213d")

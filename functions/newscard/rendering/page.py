@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from newscard.models.article import Article, ParagraphBlock, slugify
+from newscard.rendering import i18n
+from newscard.rendering.templating import environment, json_for_script, safe_url
 
-from newscard.models.article import Article
+__all__ = ["CardRef", "PageContext", "PageImage", "json_for_script", "render_article_page"]
+
+DESCRIPTION_MAX = 200
+# Google shows at most 110 characters of a NewsArticle headline.
+JSONLD_HEADLINE_MAX = 110
 
 
 @dataclass(frozen=True)
@@ -42,50 +45,61 @@ class PageContext:
     images: dict[str, PageImage]  # article src -> rendition
 
 
-def json_for_script(value: Any) -> Markup:
-    """JSON safe inside <script>: no '</script>' or '<!--' break-out, no HTML entities needed."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return Markup(text)  # noqa: S704 - escaped above for the script context
+def _clip(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] or text[: limit - 1]
+    return cut.rstrip(" ,;:.") + "…"
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("newscard.rendering", "templates"),
-        autoescape=select_autoescape(["html", "j2"], default=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["json_for_script"] = json_for_script
-    return env
+def description(article: Article) -> str:
+    """The standfirst, or the opening of the first paragraph, for search and share snippets."""
+    if article.dek:
+        return article.dek
+    first = next((b.text for b in article.body if isinstance(b, ParagraphBlock)), article.headline)
+    return _clip(first, DESCRIPTION_MAX)
+
+
+def card_alt(article: Article) -> str:
+    """The share card shows the headline over the hero photo: say both (see research/share-card-peers)."""
+    if article.hero is None:
+        return article.headline
+    return f"{article.headline} — {article.hero.alt}"
+
+
+def canonical_url(article: Article, context: PageContext) -> str:
+    return safe_url(article.canonical_url or context.page_url)
 
 
 def news_article_jsonld(article: Article, context: PageContext) -> dict[str, Any]:
     """schema.org NewsArticle with the fields Google's article guidelines ask for."""
-    images = [card.url for card in context.cards.values()]
+    publisher = {"@type": "NewsMediaOrganization", "name": context.site_name, "url": context.site_url + "/"}
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
-        "headline": article.headline[:110],
+        "headline": _clip(article.headline, JSONLD_HEADLINE_MAX),
+        "description": description(article),
         "datePublished": article.published_at.isoformat(),
         "dateModified": article.last_modified.isoformat(),
         "inLanguage": article.language,
         "articleSection": article.section,
-        "mainEntityOfPage": {"@type": "WebPage", "@id": context.page_url},
-        "url": context.page_url,
-        "publisher": {"@type": "Organization", "name": context.site_name, "url": context.site_url + "/"},
+        "mainEntityOfPage": {"@type": "WebPage", "@id": canonical_url(article, context)},
+        "url": canonical_url(article, context),
+        "publisher": publisher,
+        # Without named authors the newsroom itself is the author, as Google's guidelines allow.
+        "author": [
+            {"@type": "Person", "name": a.name, **({"url": safe_url(a.url)} if a.url else {})}
+            for a in article.authors
+        ]
+        or [publisher],
     }
+    # Google prefers several aspect ratios (16:9-ish, 1:1, tall): the cards are exactly that.
+    images = [
+        {"@type": "ImageObject", "url": card.url, "width": card.width, "height": card.height}
+        for card in context.cards.values()
+    ]
     if images:
         data["image"] = images
-    if article.dek:
-        data["description"] = article.dek
-    if article.authors:
-        data["author"] = [
-            {"@type": "Person", "name": a.name, **({"url": a.url} if a.url else {})} for a in article.authors
-        ]
     if article.tags:
         data["keywords"] = list(article.tags)
     return data
@@ -93,11 +107,16 @@ def news_article_jsonld(article: Article, context: PageContext) -> dict[str, Any
 
 def render_article_page(article: Article, context: PageContext) -> str:
     """The complete, self-contained HTML document for one article."""
-    template = _environment().get_template("article.html.j2")
+    template = environment().get_template("article.html.j2")
     return template.render(
         article=article,
         ctx=context,
         og_card=context.cards.get("og"),
-        canonical=article.canonical_url or context.page_url,
+        og_locale=i18n.og_locale(article.language),
+        canonical=canonical_url(article, context),
+        description=description(article),
+        image_alt=card_alt(article),
+        section_path=f"sections/{slugify(article.section)}/",
+        author_separators=i18n.list_separators(len(article.authors), article.language),
         jsonld=news_article_jsonld(article, context),
     )

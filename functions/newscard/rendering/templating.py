@@ -1,0 +1,53 @@
+"""The one Jinja2 environment for pages, listings, feed and sitemap: autoescaped, strict, with filters."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from newscard.rendering import i18n
+
+
+def json_for_script(value: Any) -> Markup:
+    """JSON safe inside <script>: no '</script>' or '<!--' break-out, no HTML entities needed."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return Markup(text)  # noqa: S704 - escaped above for the script context
+
+
+# Characters a URL may carry as they are (RFC 3986 reserved and unreserved, plus '%' of existing escapes).
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
+
+
+def safe_url(url: str) -> str:
+    """Percent-encode what a valid URL may not hold (quotes, spaces, <, >, non-ASCII), as browsers do.
+
+    Escaping already keeps such characters from breaking out of an attribute; this also keeps the
+    value a valid URL for validators and crawlers.
+    """
+    return quote(url, safe=_URL_SAFE)
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    # Every template is escaped, XML included: HTML escaping (&, <, >, ", ') is also valid XML.
+    env = Environment(
+        loader=PackageLoader("newscard.rendering", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["json_for_script"] = json_for_script
+    env.filters["url"] = safe_url
+    env.filters["timestamp"] = i18n.format_timestamp
+    env.filters["short_date"] = i18n.format_date_only
+    env.filters["names"] = i18n.format_names
+    env.globals["labels"] = i18n.labels
+    return env
