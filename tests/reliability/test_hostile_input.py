@@ -6,9 +6,11 @@ from __future__ import annotations
 import io
 import json
 from html.parser import HTMLParser
+from xml.etree import ElementTree
 from types import ModuleType
 from typing import Any
 
+import feedparser
 import pytest
 from PIL import Image
 
@@ -231,7 +233,22 @@ def test_script_and_markup_in_every_text_field_come_out_inert(s3: Any, handler: 
     assert data["headline"] == HOSTILE[:110]
     assert data["author"][0]["name"] == HOSTILE
 
+    # The feed and the sitemap stay well-formed XML whose text is the hostile text, verbatim
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ElementTree.fromstring(s3.get_object(Bucket=SITE_BUCKET, Key="feed.xml")["Body"].read())
+    (entry,) = feed.findall(f"{atom}entry")
+    assert entry.findtext(f"{atom}title") == HOSTILE
+    assert {child.tag for child in entry.iter()} <= {f"{atom}{name}" for name in FEED_ELEMENTS}
+    parsed = feedparser.parse(s3.get_object(Bucket=SITE_BUCKET, Key="feed.xml")["Body"].read())
+    assert not parsed.bozo and parsed.entries[0].title == HOSTILE
+    sitemap = ElementTree.fromstring(s3.get_object(Bucket=SITE_BUCKET, Key="sitemap.xml")["Body"].read())
+    news_titles = [element.text for element in sitemap.iter() if element.tag.endswith("}title")]
+    assert news_titles in ([], [HOSTILE])
+    assert all(not element.tag.endswith("script") for element in sitemap.iter())
 
+
+FEED_ELEMENTS = {"entry", "id", "title", "link", "updated", "published", "summary", "author", "name", "uri",
+                 "category", "content", "rights"}
 ALLOWED_TAGS = {
     "html",
     "head",
