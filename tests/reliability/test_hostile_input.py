@@ -6,9 +6,9 @@ from __future__ import annotations
 import io
 import json
 from html.parser import HTMLParser
-from xml.etree import ElementTree
 from types import ModuleType
 from typing import Any
+from xml.etree import ElementTree
 
 import feedparser
 import pytest
@@ -247,8 +247,21 @@ def test_script_and_markup_in_every_text_field_come_out_inert(s3: Any, handler: 
     assert all(not element.tag.endswith("script") for element in sitemap.iter())
 
 
-FEED_ELEMENTS = {"entry", "id", "title", "link", "updated", "published", "summary", "author", "name", "uri",
-                 "category", "content", "rights"}
+FEED_ELEMENTS = {
+    "entry",
+    "id",
+    "title",
+    "link",
+    "updated",
+    "published",
+    "summary",
+    "author",
+    "name",
+    "uri",
+    "category",
+    "content",
+    "rights",
+}
 ALLOWED_TAGS = {
     "html",
     "head",

@@ -387,3 +387,14 @@ def test_without_the_systems_fribidi_the_bundled_one_still_shapes_arabic() -> No
     # Then Raqm still works, with the layer's FriBiDi
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", str(shaping.BUNDLED_FRIBIDI.resolve())]  # type: ignore[union-attr]
+
+
+def test_exif_orientation_is_applied_when_decoding() -> None:
+    # A camera JPEG stored landscape with "rotate 90" in its EXIF must come out portrait.
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90 clockwise to display
+    Image.new("RGB", (300, 200), (200, 30, 30)).save(buffer, "JPEG", exif=exif.tobytes())
+    decoded = images.decode(buffer.getvalue())
+    assert decoded.size == (200, 300)
+    assert decoded.getexif().get(0x0112) in (None, 1)
