@@ -35,6 +35,9 @@ class Theme(BaseModel):
     logo_key: str | None = None
 
 
+_THEME_DEFAULTS = Theme()
+
+
 class Settings(BaseModel):
     """Everything Newscard reads from its environment, under the variable names used there."""
 
@@ -49,10 +52,11 @@ class Settings(BaseModel):
         alias="SITE_LANGUAGE", default="en", pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
     )
     asset_hosts: list[str] = Field(alias="ASSET_HOSTS", default_factory=list)
-    theme_accent: HexColour = Field(alias="THEME_ACCENT", default="#d6002a")
-    theme_background: HexColour = Field(alias="THEME_BACKGROUND", default="#14213d")
-    theme_text: HexColour = Field(alias="THEME_TEXT", default="#ffffff")
-    theme_font: Literal["sans", "serif"] = Field(alias="THEME_FONT", default="sans")
+    # Theme defaults live on Theme alone; these fields only name the variables.
+    theme_accent: HexColour = Field(alias="THEME_ACCENT", default=_THEME_DEFAULTS.accent)
+    theme_background: HexColour = Field(alias="THEME_BACKGROUND", default=_THEME_DEFAULTS.background)
+    theme_text: HexColour = Field(alias="THEME_TEXT", default=_THEME_DEFAULTS.text)
+    theme_font: Literal["sans", "serif"] = Field(alias="THEME_FONT", default=_THEME_DEFAULTS.font)
     theme_logo_key: str | None = Field(alias="THEME_LOGO_KEY", default=None)
 
     _split = field_validator("asset_hosts", mode="before")(_split_hosts)
