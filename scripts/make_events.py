@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -43,6 +44,51 @@ def main() -> None:
         wrapped = json.loads(json.dumps(sqs_template))
         wrapped["Records"][0]["body"] = json.dumps(event, separators=(",", ":"))
         (EVENTS / f"sqs-{name}.json").write_text(json.dumps(wrapped, indent=2) + "\n")
+    write_api_events()
+
+
+def api_event(
+    method: str,
+    path: str,
+    resource: str,
+    *,
+    query: dict[str, str] | None = None,
+    path_parameters: dict[str, str] | None = None,
+    body: bytes | None = None,
+) -> dict:
+    """An API Gateway REST proxy event from SAM, with the parts SAM fills with placeholders set."""
+    args = ["apigateway", "aws-proxy", "--method", method, "--path", path.lstrip("/"), "--resource", resource]
+    event = sam(*args)
+    event["path"] = path
+    event["queryStringParameters"] = query
+    event["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()} if query else None
+    event["pathParameters"] = path_parameters
+    event["requestContext"]["resourcePath"] = resource
+    event["requestContext"]["httpMethod"] = method
+    if body is None:
+        event["body"], event["isBase64Encoded"] = None, False
+    else:
+        event["body"], event["isBase64Encoded"] = base64.b64encode(body).decode("ascii"), True
+    for headers in (event["headers"], event["multiValueHeaders"]):
+        headers.pop("Accept", None)
+    return event
+
+
+def write_api_events() -> None:
+    seed = (EVENTS.parent / "examples" / "seed-article.json").read_bytes()
+    slug = {"slug": "us-russia-overtures-deepen-european-fears-over-future-of-alliance"}
+    events = {
+        "api-post-articles": api_event("POST", "/articles", "/articles", body=seed),
+        "api-get-article": api_event(
+            "GET", f"/articles/{slug['slug']}", "/articles/{slug}", path_parameters=slug
+        ),
+        "api-delete-article": api_event(
+            "DELETE", f"/articles/{slug['slug']}", "/articles/{slug}", path_parameters=slug
+        ),
+        "api-post-preview": api_event("POST", "/preview", "/preview", query={"preset": "square"}, body=seed),
+    }
+    for name, event in events.items():
+        (EVENTS / f"{name}.json").write_text(json.dumps(event, indent=2) + "\n")
 
 
 if __name__ == "__main__":

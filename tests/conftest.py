@@ -144,6 +144,19 @@ def handler(s3: Any) -> ModuleType:
     return importlib.reload(s3_events)
 
 
+@pytest.fixture
+def api(s3: Any) -> ModuleType:
+    """The real HTTP API handler module, imported fresh inside the mock with the test environment."""
+    from newscard.handlers import wiring
+    from newscard.models import settings
+
+    wiring.s3_client.cache_clear()
+    settings.settings_from_env.cache_clear()
+    from newscard.handlers import api as api_module
+
+    return importlib.reload(api_module)
+
+
 def put_seed_assets(client: Any) -> None:
     for image in (EXAMPLES / "assets").glob("*.jpg"):
         client.put_object(Bucket=ARTICLES_BUCKET, Key=f"assets/{image.name}", Body=image.read_bytes())

@@ -125,6 +125,23 @@ def cmd_gallery(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def cmd_openapi(args: argparse.Namespace) -> int:
+    # The API module builds its publisher at import (as in Lambda); placeholder names suffice,
+    # since making a client does not contact AWS.
+    for name, value in {
+        "ARTICLES_BUCKET": "openapi-articles",
+        "SITE_BUCKET": "openapi-site",
+        "SITE_BASE_URL": DEFAULT_BASE_URL,
+        "SITE_NAME": "Newscard",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        os.environ.setdefault(name, value)
+    from newscard.handlers.api import openapi_document
+
+    print(json.dumps(openapi_document(), indent=2, ensure_ascii=False))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from newscard.devstack import run_demo
 
@@ -141,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = sub.add_parser("schema", help="print the article JSON Schema")
     schema.set_defaults(func=cmd_schema)
+
+    openapi = sub.add_parser("openapi", help="print the HTTP API's OpenAPI document")
+    openapi.set_defaults(func=cmd_openapi)
 
     render = sub.add_parser("render", help="render articles into a site folder, no AWS")
     render.add_argument("files", nargs="+")

@@ -164,18 +164,18 @@ class DevStack:
     def function_environment(self) -> dict[str, str]:
         """The Globals environment of template.yaml, with local names for its references."""
         parameters = self.template.get("Parameters", {})
-        local = {"SiteBaseUrl": self.site_base_url}
+        # Locally the site is served from a folder or localhost, not from the CloudFront domain.
+        local = {"SITE_BASE_URL": self.site_base_url}
         resolved: dict[str, str] = {}
         variables = self.template["Globals"]["Function"]["Environment"]["Variables"]
         for name, value in variables.items():
-            if isinstance(value, dict) and "Ref" in value:
+            if name in local:
+                value = local[name]
+            elif isinstance(value, dict) and "Ref" in value:
                 ref = value["Ref"]
-                if ref in self.names:
-                    value = self.names[ref]
-                elif ref in local:
-                    value = local[ref]
-                else:
-                    value = parameters[ref].get("Default", "")
+                value = self.names[ref] if ref in self.names else parameters[ref].get("Default", "")
+            elif isinstance(value, dict):
+                raise ValueError(f"devstack cannot resolve {name}: {value}")
             resolved[name] = str(value)
         return resolved
 

@@ -95,3 +95,75 @@ def test_lambda_requirements_match_the_project_runtime_dependencies() -> None:
     ]
     # boto3 is provided by the Lambda runtime; everything else must be bundled at the same bound.
     assert sorted(bundled) == sorted(d for d in project if not re.match(r"boto3\b", d))
+
+
+def test_the_site_is_served_only_through_cloudfront_with_origin_access_control(
+    template: dict[str, Any],
+) -> None:
+    distribution = template["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]
+    (origin,) = distribution["Origins"]
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]}
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    assert distribution["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
+    oac = template["Resources"]["SiteOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
+    assert (oac["SigningBehavior"], oac["SigningProtocol"]) == ("always", "sigv4")
+    statements = template["Resources"]["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    allow = next(s for s in statements if s["Effect"] == "Allow")
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert "AWS:SourceArn" in allow["Condition"]["StringEquals"]
+    assert allow["Action"] == "s3:GetObject"
+
+
+def test_the_internal_site_index_is_not_readable_through_cloudfront(template: dict[str, Any]) -> None:
+    statements = template["Resources"]["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    allowed = [str(r) for s in statements if s["Effect"] == "Allow" for r in s["Resource"]]
+    assert allowed and not any("_index" in r or r.endswith("}/*") for r in allowed)
+    code = template["Resources"]["SiteRequestRouter"]["Properties"]["FunctionCode"]
+    assert "'/_index/'" in code and "404" in code
+
+
+def test_caching_follows_each_objects_cache_control_and_security_headers_are_set(
+    template: dict[str, Any],
+) -> None:
+    cache = template["Resources"]["SiteCachePolicy"]["Properties"]["CachePolicyConfig"]
+    assert cache["MinTTL"] == 0 and cache["MaxTTL"] >= 31536000
+    headers = template["Resources"]["SiteSecurityHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]
+    security = headers["SecurityHeadersConfig"]
+    assert {"StrictTransportSecurity", "ContentTypeOptions", "FrameOptions", "ContentSecurityPolicy"} <= set(
+        security
+    )
+    assert (
+        "script-src" not in security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    )  # default-src 'none'
+
+
+def test_every_function_has_a_log_group_with_retention(template: dict[str, Any]) -> None:
+    functions = set(resources(template, "AWS::Serverless::Function"))
+    groups = resources(template, "AWS::Logs::LogGroup").values()
+    covered = {g["Properties"]["LogGroupName"]["Fn::Sub"].rsplit("${", 1)[1].rstrip("}") for g in groups}
+    assert covered == functions
+    assert all("RetentionInDays" in g["Properties"] for g in groups)
+
+
+def test_alarms_watch_the_dlq_errors_failures_and_throttles(template: dict[str, Any]) -> None:
+    alarms = resources(template, "AWS::CloudWatch::Alarm")
+    watched = {a["Properties"].get("MetricName") for a in alarms.values()}
+    assert {"ApproximateNumberOfMessagesVisible", "Errors", "Articles_failed"} <= watched
+    assert any("Throttles" in str(a["Properties"].get("Metrics")) for a in alarms.values())
+
+
+def test_no_statement_uses_a_wildcard_resource_where_a_name_is_known(template: dict[str, Any]) -> None:
+    for name, function in resources(template, "AWS::Serverless::Function").items():
+        for statement in function["Properties"]["Policies"][0]["Statement"]:
+            targets = (
+                statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            )
+            assert all(t != "*" for t in targets), (name, statement)
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            assert all(not a.endswith("*") for a in actions), (name, statement)
+
+
+def test_the_api_function_cannot_touch_uploads_or_reports(template: dict[str, Any]) -> None:
+    statements = template["Resources"]["ApiFunction"]["Properties"]["Policies"][0]["Statement"]
+    text = str(statements)
+    assert "incoming" not in text and "reports" not in text

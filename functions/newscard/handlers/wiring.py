@@ -12,6 +12,7 @@ from newscard.dal.s3 import S3Store
 from newscard.logic.images import ImageLoader
 from newscard.logic.publish import Publisher
 from newscard.logic.uploads import UploadProcessor
+from newscard.models.errors import ConfigurationError
 from newscard.models.settings import Settings, settings_from_env
 
 # Standard retry mode backs off on throttling and 5xx before our own queue-level retry.
@@ -23,9 +24,16 @@ def s3_client():  # type: ignore[no-untyped-def]  # boto3's client type comes fr
     return boto3.client("s3", config=_BOTO_CONFIG)
 
 
-def build_publisher(settings: Settings, client: object | None = None) -> Publisher:
+def build_publisher(settings: Settings | None = None, client: object | None = None) -> Publisher:
+    settings = settings or settings_from_env()
     s3 = client if client is not None else s3_client()
     articles = S3Store(s3, settings.articles_bucket)  # type: ignore[arg-type]
+    logo = settings.theme.logo_key
+    if logo and not articles.exists(logo):
+        # Better a failed cold start naming the variable than every publish failing on it.
+        raise ConfigurationError(
+            f"configuration error: THEME_LOGO_KEY names {logo}, which is not in the articles bucket"
+        )
     fetcher = HttpsImageFetcher(settings.asset_hosts) if settings.asset_hosts else None
     return Publisher(
         site=S3Store(s3, settings.site_bucket),  # type: ignore[arg-type]

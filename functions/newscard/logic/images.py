@@ -26,11 +26,21 @@ class ImageLoader:
         return self.assets.get(src).body
 
 
-def load_article_images(article: Article, loader: ImageLoader) -> dict[str, bytes]:
-    """src -> verified image bytes; ArticleRejected lists every image that cannot be used."""
+def load_article_images(
+    article: Article, loader: ImageLoader, *, logo_key: str | None = None, hero_only: bool = False
+) -> dict[str, bytes]:
+    """src -> verified image bytes (plus the theme's logo); ArticleRejected lists every unusable image.
+
+    hero_only serves card previews, which never show body images.
+    """
     loaded: dict[str, bytes] = {}
+    if logo_key:  # checked to exist when the function starts (handlers.wiring)
+        loaded[logo_key] = loader.load(logo_key)
     problems: list[Problem] = []
-    for pointer, src in article.image_sources():
+    sources = article.image_sources()
+    if hero_only:
+        sources = sources[:1] if article.hero is not None else []
+    for pointer, src in sources:
         if src in loaded:
             continue
         try:

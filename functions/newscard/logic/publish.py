@@ -12,13 +12,26 @@ from typing import Literal
 from newscard import RENDERER_VERSION
 from newscard.dal.store import ObjectStore
 from newscard.logic.images import ImageLoader, load_article_images
-from newscard.logic.render import SHORT, SiteObject, manifest_key, page_url, render_article, site_url
+from newscard.logic.render import (
+    SHORT,
+    SiteObject,
+    decode_hero,
+    manifest_key,
+    page_url,
+    render_article,
+    render_cards,
+    site_url,
+)
 from newscard.logic.site_index import SiteIndexer, entry_for
 from newscard.logic.validation import parse_article
 from newscard.models.errors import NotFound
 from newscard.models.manifest import Manifest, OutputFile
 from newscard.models.settings import Settings
+from newscard.rendering.cards import PRESETS, RenderedCard
 from newscard.rendering.site import SiteInfo
+
+# Articles published over HTTP have no upload; their manifests name this source instead.
+API_SOURCE_PREFIX = "api/"
 
 
 @dataclass
@@ -63,16 +76,24 @@ class Publisher:
         except NotFound:
             return None
 
-    def publish(self, raw: bytes, *, source_key: str, sequencer: str | None = None) -> PublishOutcome:
-        """Validate and publish one article; identical input already published writes nothing."""
+    def publish(
+        self, raw: bytes, *, source_key: str | None = None, sequencer: str | None = None, force: bool = False
+    ) -> PublishOutcome:
+        """Validate and publish one article; identical input already published writes nothing.
+
+        Uploads pass their incoming/ key; HTTP publishes have none and are recorded as api/<slug>.json.
+        force re-renders unchanged input (republish after a theme or template change).
+        """
         timer = Timer()
         source_sha256 = hashlib.sha256(raw).hexdigest()
         article = parse_article(raw)
         slug = article.resolved_slug
+        source_key = source_key or f"{API_SOURCE_PREFIX}{slug}.json"
         timer.lap("validate")
         previous = self.read_manifest(slug)
         if (
-            previous is not None
+            not force
+            and previous is not None
             and previous.source_sha256 == source_sha256
             and previous.source_key == source_key
             and previous.renderer_version == RENDERER_VERSION
@@ -83,9 +104,7 @@ class Publisher:
             self.indexer.ensure_listed(entry_for(article, previous))
             return PublishOutcome("unchanged", previous, timer.phases)
 
-        image_bytes = load_article_images(article, self.images)
-        if self.settings.theme.logo_key:  # the theme's logo for the cards, an assets/ key like any image
-            image_bytes[self.settings.theme.logo_key] = self.images.load(self.settings.theme.logo_key)
+        image_bytes = load_article_images(article, self.images, logo_key=self.settings.theme.logo_key)
         timer.lap("load_images")
         objects = render_article(article, image_bytes, self.settings)
         timer.lap("render")
@@ -124,6 +143,17 @@ class Publisher:
         self.indexer.upsert(entry_for(article, manifest))
         timer.lap("index")
         return PublishOutcome("published", manifest, timer.phases)
+
+    def preview(self, raw: bytes, preset: str) -> RenderedCard:
+        """One card's bytes for a CMS preview: validated and rendered as publishing would, stored nowhere."""
+        article = parse_article(raw)
+        image_bytes = load_article_images(
+            article, self.images, logo_key=self.settings.theme.logo_key, hero_only=True
+        )
+        (card,) = render_cards(
+            article, decode_hero(article, image_bytes), self.settings, image_bytes, presets=[PRESETS[preset]]
+        )
+        return card
 
     def unpublish(self, slug: str, *, source_key: str | None = None) -> Manifest | None:
         """Remove an article's outputs; with source_key, only if that source still owns the slug."""

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 from newscard.models.article import Article
 from newscard.models.settings import Settings
 from newscard.rendering import images
-from newscard.rendering.cards import PRESETS, CardText, RenderedCard, render_card
+from newscard.rendering.cards import PRESETS, CardText, Preset, RenderedCard, render_card
 from newscard.rendering.page import CardRef, PageContext, PageImage, render_article_page
 from newscard.rendering.shaping import require_shaping
 
@@ -91,7 +92,12 @@ def _page_image_size(info: images.ImageInfo) -> tuple[int, int]:
 
 
 def render_cards(
-    article: Article, hero: Hero, settings: Settings, image_bytes: dict[str, bytes]
+    article: Article,
+    hero: Hero,
+    settings: Settings,
+    image_bytes: dict[str, bytes],
+    *,
+    presets: Iterable[Preset] = PRESETS.values(),
 ) -> list[RenderedCard]:
     """One card per preset, in PRESETS order; the theme's logo if it was loaded with the images."""
     theme = settings.theme
@@ -102,7 +108,7 @@ def render_cards(
     )
     return [
         render_card(text, preset=preset, theme=theme, photo=hero.image, focal=hero.focal, logo=logo)
-        for preset in PRESETS.values()
+        for preset in presets
     ]
 
 

@@ -40,7 +40,7 @@ def parse_article(raw: bytes) -> Article:
     try:
         return Article.model_validate(document)
     except ValidationError as error:
-        raise ArticleRejected([_problem(detail) for detail in error.errors()]) from None
+        raise ArticleRejected([problem_from_pydantic(detail) for detail in error.errors()]) from None
 
 
 def _decode_json(raw: bytes) -> Any:
@@ -102,7 +102,8 @@ def _pointer(loc: tuple[int | str, ...]) -> str:
     return "/" + "/".join(parts) if parts else ""
 
 
-def _problem(detail: ErrorDetails) -> Problem:
+def problem_from_pydantic(detail: ErrorDetails) -> Problem:
+    """A pydantic error as a located, plain-language problem (shared with the HTTP API)."""
     loc = _pointer(detail["loc"])
     field = str(loc.rsplit("/", 1)[-1]) if loc else ""
     kind = detail["type"]

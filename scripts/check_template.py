@@ -1,0 +1,49 @@
+"""Checks that need the SAM translator (run with the tools venv, which has it; scripts/test.sh does).
+
+SAM can accept a template and still translate it into something other than what it says: an
+Fn::If DefaultAuthorizer, for one, passes `sam validate` and leaves the API open. So the
+translated API must carry AWS_IAM on every route.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class _NoManagedPolicies:
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+def main() -> int:
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    template = yaml_parse((ROOT / "template.yaml").read_text())
+    # The translator wants S3 URIs where sam build would upload code; placeholders do.
+    template["Globals"]["Function"]["CodeUri"] = "s3://placeholder/code.zip"
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::LayerVersion":
+            resource["Properties"]["ContentUri"] = "s3://placeholder/layer.zip"
+    translated = transform(template, {}, _NoManagedPolicies())
+    failures = []
+    for name, resource in translated["Resources"].items():
+        if resource["Type"] != "AWS::ApiGateway::RestApi":
+            continue
+        for path, methods in resource["Properties"]["Body"]["paths"].items():
+            for method, operation in methods.items():
+                if method != "options" and operation.get("security") != [{"AWS_IAM": []}]:
+                    failures.append(f"{name} {method.upper()} {path}: security {operation.get('security')}")
+    for failure in failures:
+        print(f"template: route without IAM auth: {failure}")
+    print("template: every API route requires IAM auth" if not failures else "template: FAILED")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
