@@ -142,6 +142,61 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dev(args: argparse.Namespace) -> int:
+    from newscard.devstack import run_dev
+
+    return run_dev(
+        s3_port=args.s3_port, api_port=args.api_port, site_port=args.site_port, site_base_url=args.base_url
+    )
+
+
+def cmd_republish(args: argparse.Namespace) -> int:
+    """Re-render every published article: in this process, or fanned out through the queue."""
+    import boto3  # noqa: TID251 - the command line is a composition root
+
+    from newscard.dal.s3 import S3Store
+    from newscard.handlers.wiring import build_publisher
+    from newscard.logic.republish import republish_here, republish_via_queue
+    from newscard.models.settings import settings_from_env
+
+    settings = settings_from_env()
+    client = boto3.client("s3", endpoint_url=args.endpoint_url)
+    site = S3Store(client, settings.site_bucket)
+    if args.queue_url:
+        sqs = boto3.client("sqs", endpoint_url=args.endpoint_url)
+
+        def send(bodies: list[str]) -> None:
+            sqs.send_message_batch(
+                QueueUrl=args.queue_url,
+                Entries=[{"Id": str(index), "MessageBody": body} for index, body in enumerate(bodies)],
+            )
+
+        count = republish_via_queue(site, send)
+        print(f"queued {count} articles for re-rendering on {args.queue_url}")
+        return 0
+
+    def progress(done: int, total: int, slug: str) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        print(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {slug[:40]:<40}",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    outcome = republish_here(
+        build_publisher(settings, client), S3Store(client, settings.articles_bucket), progress=progress
+    )
+    print(file=sys.stderr)
+    for status, slugs in outcome.items():
+        print(
+            f"{status}: {len(slugs)}"
+            + (f" ({', '.join(slugs)})" if slugs and status != "republished" else "")
+        )
+    return 1 if outcome["rejected"] or outcome["source missing"] else 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from newscard.devstack import run_demo
 
@@ -178,6 +233,18 @@ def build_parser() -> argparse.ArgumentParser:
     gallery.add_argument("--base-url", help=argparse.SUPPRESS)
     gallery.add_argument("--site-name", help="site name (default: SITE_NAME or Newscard)")
     gallery.set_defaults(func=cmd_gallery)
+
+    dev = sub.add_parser("dev", help="the whole stack on 127.0.0.1 without Docker: S3, queue, handler, API")
+    dev.add_argument("--s3-port", type=int, default=4566, help="moto S3/SQS port (0: any free port)")
+    dev.add_argument("--api-port", type=int, default=3000, help="HTTP API port (0: any free port)")
+    dev.add_argument("--site-port", type=int, default=8000, help="site server port (0: any)")
+    dev.add_argument("--base-url", help="public site URL for meta tags (default: the local site server)")
+    dev.set_defaults(func=cmd_dev)
+
+    republish = sub.add_parser("republish", help="re-render every published article (after a theme change)")
+    republish.add_argument("--endpoint-url", help="S3/SQS endpoint (newscard dev's S3 endpoint), default AWS")
+    republish.add_argument("--queue-url", help="fan out through this uploads queue instead of rendering here")
+    republish.set_defaults(func=cmd_republish)
 
     demo = sub.add_parser("demo", help="publish an article through the real handler against an embedded S3")
     demo.add_argument(

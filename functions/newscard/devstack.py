@@ -6,17 +6,22 @@ never part of the Lambda bundle.
 
 from __future__ import annotations
 
+import base64
 import importlib
 import json
 import logging
 import os
+import signal
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import boto3
 import yaml
@@ -72,6 +77,8 @@ class DevStack:
 
     site_base_url: str = "http://localhost:8000"
     port: int = 0
+    # Bucket and queue names end in this; random unless given (newscard dev uses "dev").
+    suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     # Locally a failed message should come back within seconds, not the template's minutes.
     visibility_timeout: int = 2
     template: dict[str, Any] = field(default_factory=load_template)
@@ -79,7 +86,7 @@ class DevStack:
     queue_urls: dict[str, str] = field(default_factory=dict)
     endpoint: str = ""
     _server: Any = None
-    _handler: ModuleType | None = None
+    _modules: dict[str, ModuleType] = field(default_factory=dict)
 
     def start(self) -> DevStack:
         from moto.server import ThreadedMotoServer
@@ -118,7 +125,7 @@ class DevStack:
 
     def _provision(self) -> None:
         s3, sqs = self.client("s3"), self.client("sqs")
-        suffix = uuid.uuid4().hex[:8]
+        suffix = self.suffix
         for logical, _ in self._resources("AWS::SQS::Queue"):
             url = sqs.create_queue(QueueName=f"newscard-{logical.lower()}-{suffix}")["QueueUrl"]
             self.queue_urls[logical] = url
@@ -181,17 +188,25 @@ class DevStack:
 
     def handler(self) -> ModuleType:
         """The real publish handler module, imported with the template's environment."""
-        if self._handler is None:
+        return self._load("s3_events")
+
+    def api_handler(self) -> ModuleType:
+        """The real HTTP API handler module, imported with the template's environment."""
+        return self._load("api")
+
+    def _load(self, name: str) -> ModuleType:
+        if name not in self._modules:
             os.environ.update(self.function_environment())
-            from newscard.handlers import s3_events, wiring
+            from newscard.handlers import wiring
             from newscard.models.settings import settings_from_env
 
-            # The module builds its clients and settings at import, like a Lambda cold start;
-            # reload so this stack's environment is the one it reads.
+            # The modules build clients and settings at import, like a Lambda cold start;
+            # (re)load so this stack's environment is the one they read.
             settings_from_env.cache_clear()
             wiring.s3_client.cache_clear()
-            self._handler = importlib.reload(s3_events)
-        return self._handler
+            module = importlib.import_module(f"newscard.handlers.{name}")
+            self._modules[name] = importlib.reload(module)
+        return self._modules[name]
 
     def pump(
         self, *, queue: str = "UploadsQueue", wait_seconds: int = 1, batch_size: int = 5
@@ -284,3 +299,161 @@ def run_demo(*, seed: Path, out: Path) -> int:
         return 0
     finally:
         stack.stop()
+
+
+def api_gateway_event(
+    method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+) -> dict[str, Any]:
+    """An API Gateway REST proxy event (the shape of events/api-*.json) for a local HTTP request."""
+    return {
+        "resource": path,
+        "path": path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {name: [value] for name, value in headers.items()},
+        "queryStringParameters": query or None,
+        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} or None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": path,
+            "httpMethod": method,
+            "path": f"/v1{path}",
+            "stage": "v1",
+            "requestId": str(uuid.uuid4()),
+            "identity": {"sourceIp": "127.0.0.1"},
+        },
+        "body": base64.b64encode(body).decode("ascii") if body else None,
+        "isBase64Encoded": bool(body),
+    }
+
+
+def serve_api(stack: DevStack, host: str, port: int) -> ThreadingHTTPServer:
+    """The HTTP API on host:port through the real API handler (requests handled one at a time)."""
+    module = stack.api_handler()
+    lock = threading.Lock()
+
+    class ApiRequest(BaseHTTPRequestHandler):
+        def _call(self) -> None:
+            parts = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            event = api_gateway_event(
+                self.command, parts.path, dict(parse_qsl(parts.query)), dict(self.headers.items()), body
+            )
+            with lock:  # the resolver keeps the current event on the app object
+                response = module.lambda_handler(event, LambdaContext(function_name="newscard-dev-api"))
+            payload = response.get("body") or ""
+            data = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode("utf-8")
+            self.send_response(int(response["statusCode"]))
+            for name, values in (response.get("multiValueHeaders") or {}).items():
+                for value in values:
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = do_OPTIONS = _call
+
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            # A method the API does not have (TRACE, QUERY, ...) is the client's mistake: 405, as
+            # API Gateway answers, not http.server's 501.
+            super().send_error(405 if code == 501 else code, message, explain)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            print(f"api: {self.command} {self.path} -> {args[1] if len(args) > 1 else ''}", flush=True)
+
+    server = ThreadingHTTPServer((host, port), ApiRequest)
+    threading.Thread(target=server.serve_forever, name="newscard-api", daemon=True).start()
+    return server
+
+
+def site_key_for(path: str) -> str | None:
+    """The site bucket key a URL path serves, as the CloudFront function maps it (None: hidden)."""
+    path = unquote(path)
+    if path.startswith("/_index/"):
+        return None
+    if path.endswith("/"):
+        path += "index.html"
+    elif "." not in path.rsplit("/", 1)[-1]:
+        path += "/index.html"
+    return path.lstrip("/")
+
+
+def serve_site(stack: DevStack, host: str, port: int) -> ThreadingHTTPServer:
+    """The site bucket over HTTP, the way CloudFront serves it (directory indexes, headers)."""
+    from newscard.dal.s3 import S3Store
+    from newscard.models.errors import NotFound
+
+    site = S3Store(stack.client("s3"), stack.names["SiteBucket"])
+
+    class SiteRequest(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            key = site_key_for(urlsplit(self.path).path)
+            try:
+                if key is None:
+                    raise NotFound(self.path)
+                found = site.get(key)
+            except NotFound:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", found.content_type or "application/octet-stream")
+            self.send_header("Cache-Control", found.cache_control or "no-cache")
+            self.send_header("Content-Length", str(len(found.body)))
+            self.end_headers()
+            self.wfile.write(found.body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer((host, port), SiteRequest)
+    threading.Thread(target=server.serve_forever, name="newscard-site", daemon=True).start()
+    return server
+
+
+def run_dev(*, s3_port: int, api_port: int, site_port: int, site_base_url: str | None) -> int:
+    """`newscard dev`: moto S3/SQS, the template's resources, the queue poller and the HTTP API."""
+    stack = DevStack(port=s3_port, suffix="dev")
+    stack.start()
+    site_bucket = stack.names["SiteBucket"]
+    site = serve_site(stack, "127.0.0.1", site_port)
+    # Pages link cards absolutely: by default at the local site server, as CloudFront would.
+    stack.site_base_url = site_base_url or f"http://127.0.0.1:{site.server_address[1]}"
+    stack.handler()
+    api = serve_api(stack, "127.0.0.1", api_port)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+
+    def poll() -> None:
+        while not stop.is_set():
+            try:
+                stack.pump(wait_seconds=1)
+            except Exception as error:  # keep the dev stack up; the handler has logged the cause
+                print(f"poller: {type(error).__name__}: {error}", flush=True)
+                stop.wait(1)
+
+    poller = threading.Thread(target=poll, name="newscard-poller", daemon=True)
+    poller.start()
+    articles = stack.names["ArticlesBucket"]
+    api_url = f"http://127.0.0.1:{api.server_address[1]}"
+    print(
+        f"newscard dev is up (Ctrl-C stops it)\n"
+        f"  S3 endpoint:     {stack.endpoint}\n"
+        f"  articles bucket: {articles}   (upload to incoming/, images to assets/)\n"
+        f"  site bucket:     {site_bucket}\n"
+        f"  site:            {stack.site_base_url}/\n"
+        f"  API:             {api_url}\n"
+        f"  try: aws --endpoint-url {stack.endpoint} s3 cp examples/seed-article.json s3://{articles}/incoming/\n"
+        f"       curl -s -X POST --data-binary @examples/seed-article.json \\\n"
+        f"            '{api_url}/preview?preset=og' -o og.jpg",
+        flush=True,
+    )
+    stop.wait()
+    print("stopping", flush=True)
+    api.shutdown()
+    site.shutdown()
+    poller.join(timeout=5)
+    stack.stop()
+    return 0

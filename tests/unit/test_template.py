@@ -167,3 +167,5 @@ def test_the_api_function_cannot_touch_uploads_or_reports(template: dict[str, An
     statements = template["Resources"]["ApiFunction"]["Properties"]["Policies"][0]["Statement"]
     text = str(statements)
     assert "incoming" not in text and "reports" not in text
+    writes = [s for s in statements if "s3:PutObject" in str(s["Action"]) and "ArticlesBucket" in str(s["Resource"])]
+    assert [str(s["Resource"]) for s in writes] == ["{'Fn::Sub': '${ArticlesBucket.Arn}/api/*'}"]

@@ -14,6 +14,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from newscard.handlers.wiring import build_upload_processor
+from newscard.logic.publish import API_SOURCE_PREFIX
+from newscard.logic.republish import REPUBLISH_EVENT
 from newscard.logic.uploads import INCOMING_PREFIX, UploadEvent
 
 logger = Logger()
@@ -40,11 +42,15 @@ def upload_events(body: str) -> list[UploadEvent]:
         obj = s3.get("object") or {}
         # S3 form-encodes keys (space -> '+'); decode exactly once, here at the edge.
         key = unquote_plus(str(obj.get("key", "")))
-        if not key.startswith(INCOMING_PREFIX) or not key.endswith(".json"):
+        republish = name == REPUBLISH_EVENT
+        allowed = (INCOMING_PREFIX, API_SOURCE_PREFIX) if republish else (INCOMING_PREFIX,)
+        if not key.startswith(allowed) or not key.endswith(".json"):
             logger.warning("ignored key outside incoming/*.json", key=key, event_name=name)
             continue
         sequencer = obj.get("sequencer")
-        if name.startswith("ObjectCreated:"):
+        if republish:
+            events.append(UploadEvent(kind="created", key=key, force=True))
+        elif name.startswith("ObjectCreated:"):
             events.append(UploadEvent(kind="created", key=key, sequencer=sequencer))
         elif name.startswith("ObjectRemoved:"):
             events.append(UploadEvent(kind="removed", key=key, sequencer=sequencer))

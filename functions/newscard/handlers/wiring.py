@@ -39,6 +39,7 @@ def build_publisher(settings: Settings | None = None, client: object | None = No
         site=S3Store(s3, settings.site_bucket),  # type: ignore[arg-type]
         images=ImageLoader(articles, fetcher.fetch if fetcher else None),
         settings=settings,
+        sources=articles,
     )
 
 

@@ -63,6 +63,8 @@ class Publisher:
     images: ImageLoader
     settings: Settings
     clock: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
+    # Where sources published over HTTP are kept (api/<slug>.json), so republish can re-render them.
+    sources: ObjectStore | None = None
 
     @property
     def indexer(self) -> SiteIndexer:
@@ -88,7 +90,10 @@ class Publisher:
         source_sha256 = hashlib.sha256(raw).hexdigest()
         article = parse_article(raw)
         slug = article.resolved_slug
-        source_key = source_key or f"{API_SOURCE_PREFIX}{slug}.json"
+        if source_key is None:
+            source_key = f"{API_SOURCE_PREFIX}{slug}.json"
+            if self.sources is not None:
+                self.sources.put(source_key, raw, content_type="application/json")
         timer.lap("validate")
         previous = self.read_manifest(slug)
         if (

@@ -25,9 +25,12 @@ class UploadEvent:
     kind: Literal["created", "removed"]
     key: str
     sequencer: str | None = None
+    # Set by `newscard republish`: re-render even though the source is unchanged.
+    force: bool = False
 
 
 def report_key(source_key: str) -> str:
+    """reports/<key under incoming/>; sources published over HTTP report under reports/api/."""
     return REPORTS_PREFIX + source_key.removeprefix(INCOMING_PREFIX)
 
 
@@ -70,7 +73,8 @@ class UploadProcessor:
             return None  # deleted since; its removal event does the work
         sha256 = hashlib.sha256(raw).hexdigest()
         if (
-            previous is not None
+            not event.force
+            and previous is not None
             and previous.sequencer is not None
             and previous.sequencer == event.sequencer
             and previous.source_sha256 == sha256
@@ -78,7 +82,9 @@ class UploadProcessor:
         ):
             return None  # the same notification delivered twice
         try:
-            outcome = self.publisher.publish(raw, source_key=event.key, sequencer=event.sequencer)
+            outcome = self.publisher.publish(
+                raw, source_key=event.key, sequencer=event.sequencer, force=event.force
+            )
         except ArticleRejected as rejection:
             report = self._report(
                 "rejected", event, sha256=sha256, errors=[p.as_dict() for p in rejection.problems]

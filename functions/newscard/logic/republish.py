@@ -1,0 +1,56 @@
+"""Re-render every published article (after a theme or template change), here or through the queue."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from urllib.parse import quote_plus
+
+from newscard.dal.store import ObjectStore
+from newscard.logic.publish import Publisher
+from newscard.models.errors import ArticleRejected, NotFound
+from newscard.models.manifest import Manifest
+
+# An S3-notification-shaped record the publish handler treats as "re-render this source".
+REPUBLISH_EVENT = "Newscard:Republish"
+
+
+def published_manifests(site: ObjectStore) -> Iterator[Manifest]:
+    for key in site.list_keys("articles/"):
+        if key.endswith("/manifest.json"):
+            yield Manifest.model_validate_json(site.get(key).body)
+
+
+def republish_message(source_key: str) -> str:
+    """The queue message that makes the publish function re-render one source."""
+    record = {"eventName": REPUBLISH_EVENT, "s3": {"object": {"key": quote_plus(source_key, safe="/")}}}
+    return json.dumps({"Records": [record]})
+
+
+def republish_here(
+    publisher: Publisher, articles: ObjectStore, *, progress: Callable[[int, int, str], None]
+) -> dict[str, list[str]]:
+    """Re-render every published article in this process; returns slugs by outcome."""
+    manifests = list(published_manifests(publisher.site))
+    outcome: dict[str, list[str]] = {"republished": [], "source missing": [], "rejected": []}
+    for done, manifest in enumerate(manifests, start=1):
+        try:
+            raw = articles.get(manifest.source_key).body
+            publisher.publish(raw, source_key=manifest.source_key, force=True)
+        except NotFound:
+            outcome["source missing"].append(manifest.slug)
+        except ArticleRejected:
+            # Valid when published, invalid now (stricter rules): leave the live page alone.
+            outcome["rejected"].append(manifest.slug)
+        else:
+            outcome["republished"].append(manifest.slug)
+        progress(done, len(manifests), manifest.slug)
+    return outcome
+
+
+def republish_via_queue(site: ObjectStore, send: Callable[[list[str]], None]) -> int:
+    """Queue one re-render per published article (sent in batches of 10); returns how many."""
+    messages = [republish_message(manifest.source_key) for manifest in published_manifests(site)]
+    for start in range(0, len(messages), 10):
+        send(messages[start : start + 10])
+    return len(messages)
