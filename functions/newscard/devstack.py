@@ -168,7 +168,11 @@ class DevStack:
         resolved: dict[str, str] = {}
         variables = self.template["Globals"]["Function"]["Environment"]["Variables"]
         for name, value in variables.items():
-            if isinstance(value, dict) and "Ref" in value:
+            if name == "SITE_BASE_URL":
+                # In the template an !If over the parameter, custom domain and CloudFront domain;
+                # locally the site is served from site_base_url.
+                value = self.site_base_url
+            elif isinstance(value, dict) and "Ref" in value:
                 ref = value["Ref"]
                 if ref in self.names:
                     value = self.names[ref]
