@@ -87,8 +87,10 @@ class Publisher:
         if self.settings.theme.logo_key:  # the theme's logo for the cards, an assets/ key like any image
             image_bytes[self.settings.theme.logo_key] = self.images.load(self.settings.theme.logo_key)
         timer.lap("load_images")
-        objects = render_article(article, image_bytes, self.settings)
+        card_timings: dict[str, float] = {}
+        objects = render_article(article, image_bytes, self.settings, card_timings)
         timer.lap("render")
+        timer.phases.update(card_timings)  # per preset, inside "render": the handler emits them as metrics
 
         manifest = Manifest(
             slug=slug,
