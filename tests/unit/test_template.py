@@ -278,3 +278,13 @@ def test_samconfig_has_dev_and_prod_environments() -> None:
         assert deploy["stack_name"].startswith("newscard-")
         assert "CAPABILITY_IAM" in deploy["capabilities"]
         assert config[env]["build"]["parameters"]["use_container"] is False
+
+
+def test_the_function_build_ships_unchecked_hash_bytecode_for_arm64(template: dict[str, Any]) -> None:
+    metadata = template["Resources"]["PublishFunction"]["Metadata"]
+    assert (metadata["BuildMethod"], metadata["BuildArchitecture"]) == ("makefile", "arm64")
+    makefile = (ROOT / "functions" / "Makefile").read_text()
+    assert "build-PublishFunction:" in makefile
+    # Timestamp .pyc would be ignored once the deployment zip resets mtimes; unchecked-hash is not.
+    assert "--invalidation-mode unchecked-hash" in makefile
+    assert "--only-binary=:all:" in makefile and "aarch64" in makefile
