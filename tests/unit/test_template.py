@@ -238,7 +238,9 @@ def test_base_url_defaults_to_the_site_that_serves_it(template: dict[str, Any]) 
 
 def test_publish_function_has_bounded_concurrency_and_retained_logs(template: dict[str, Any]) -> None:
     publish = template["Resources"]["PublishFunction"]["Properties"]
-    assert publish["ReservedConcurrentExecutions"] == {"Ref": "PublishConcurrency"}
+    assert publish["ReservedConcurrentExecutions"] == {
+        "Fn::If": ["ReservesConcurrency", {"Ref": "PublishConcurrency"}, {"Ref": "AWS::NoValue"}]
+    }
     scaling = publish["Events"]["Uploads"]["Properties"]["ScalingConfig"]
     assert scaling["MaximumConcurrency"] == {"Ref": "PublishConcurrency"}
     log_group = template["Resources"][publish["LoggingConfig"]["LogGroup"]["Ref"]]["Properties"]
