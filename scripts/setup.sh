@@ -33,6 +33,17 @@ if [ "${NEWSCARD_SKIP_TOOLS:-0}" != 1 ] && [ ! -x .tools-venv/bin/sam ]; then
   .tools-venv/bin/python -m pip install --quiet aws-sam-cli cfn-lint 2>&1 | grep -v "is ignored" || true
   .tools-venv/bin/sam --version
 fi
+# cfn-lint's serverless rules (Lambda/SQS/API good practice) plug into the tools venv's cfn-lint.
+if [ "${NEWSCARD_SKIP_TOOLS:-0}" != 1 ] && ! .tools-venv/bin/python -c "import cfn_lint_serverless" 2>/dev/null; then
+  .tools-venv/bin/python -m pip install --quiet cfn-lint-serverless 2>&1 | grep -v "is ignored" || true
+fi
+# checkov (IaC security scanner) in its own venv: it pins many libraries of its own.
+if [ "${NEWSCARD_SKIP_TOOLS:-0}" != 1 ] && [ ! -x .checkov-venv/bin/checkov ]; then
+  python3 -m venv .checkov-venv
+  .checkov-venv/bin/python -m pip install --quiet --upgrade pip 2>&1 | grep -v "is ignored" || true
+  .checkov-venv/bin/python -m pip install --quiet "checkov>=3.2" 2>&1 | grep -v "is ignored" || true
+  .checkov-venv/bin/checkov --version
+fi
 
 # Page tests: Java runs the W3C Nu validator, Chromium runs axe-core and takes screenshots, npm
 # brings axe-core and the current vnu.jar. System packages need root (CI runs as root).

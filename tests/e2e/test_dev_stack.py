@@ -38,16 +38,36 @@ class Dev:
 def dev() -> Iterator[Dev]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ARTICLES_", "SITE_"))}
     process = subprocess.Popen(
-        [sys.executable, "-m", "newscard.cli", "dev", "--s3-port", "0", "--api-port", "0", "--site-port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "newscard.cli",
+            "dev",
+            "--s3-port",
+            "0",
+            "--api-port",
+            "0",
+            "--site-port",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=ROOT,
     )
     assert process.stdout is not None
     banner, deadline = "", time.monotonic() + 60
     while "API:" not in banner and time.monotonic() < deadline:
         banner += process.stdout.readline()
     endpoints = dict(re.findall(r"^\s+(S3 endpoint|API|site):\s+(\S+)", banner, flags=re.MULTILINE))
-    s3 = boto3.client("s3", endpoint_url=endpoints["S3 endpoint"], region_name="us-east-1",
-                      aws_access_key_id="any", aws_secret_access_key="any")
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoints["S3 endpoint"],
+        region_name="us-east-1",
+        aws_access_key_id="any",
+        aws_secret_access_key="any",
+    )
     yield Dev(process, endpoints["S3 endpoint"], endpoints["API"], endpoints["site"].rstrip("/"), s3)
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
@@ -68,8 +88,11 @@ def http(method: str, url: str, body: bytes | None = None) -> tuple[int, dict[st
 def test_an_upload_over_http_is_published_and_served(dev: Dev) -> None:
     for image in (ROOT / "examples" / "assets").glob("*.jpg"):
         dev.s3.put_object(Bucket=ARTICLES, Key=f"assets/{image.name}", Body=image.read_bytes())
-    dev.s3.put_object(Bucket=ARTICLES, Key="incoming/seed-article.json",
-                      Body=(ROOT / "examples" / "seed-article.json").read_bytes())
+    dev.s3.put_object(
+        Bucket=ARTICLES,
+        Key="incoming/seed-article.json",
+        Body=(ROOT / "examples" / "seed-article.json").read_bytes(),
+    )
     deadline = time.monotonic() + 60
     status = 0
     while time.monotonic() < deadline:
@@ -104,7 +127,10 @@ def test_every_api_route_over_real_http(dev: Dev) -> None:
     status, headers, card = http("POST", f"{dev.api}/preview?preset=square", seed)
     assert status == 200 and headers["Content-Type"] == "image/jpeg" and card[:2] == b"\xff\xd8"
     status, _, body = http("POST", f"{dev.api}/articles", b'{"headline": ""}')
-    assert status == 422 and {"loc": "/section", "msg": "the article needs a section"} in json.loads(body)["errors"]
+    assert (
+        status == 422
+        and {"loc": "/section", "msg": "the article needs a section"} in json.loads(body)["errors"]
+    )
     assert http("POST", f"{dev.api}/articles", b" " * (1024 * 1024 + 1))[0] == 413
     assert http("DELETE", f"{dev.api}/articles/over-http")[0] == 204
     assert http("GET", f"{dev.api}/articles/over-http")[0] == 404
@@ -114,10 +140,25 @@ def test_every_api_route_over_real_http(dev: Dev) -> None:
 @pytest.mark.slow
 def test_schemathesis_finds_no_server_errors(dev: Dev) -> None:
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "st"), "run", str(ROOT / "openapi.json"), "--url", dev.api,
-         "--checks", "not_a_server_error", "--max-examples", "25", "--request-timeout", "30",
-         "--suppress-health-check", "all"],
-        capture_output=True, text=True, timeout=300, check=False,
+        [
+            str(Path(sys.executable).parent / "st"),
+            "run",
+            str(ROOT / "openapi.json"),
+            "--url",
+            dev.api,
+            "--checks",
+            "not_a_server_error",
+            "--max-examples",
+            "25",
+            "--request-timeout",
+            "30",
+            "--suppress-health-check",
+            "all",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
 

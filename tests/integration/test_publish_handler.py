@@ -11,6 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 from PIL import Image
 
+from newscard.rendering.cards import PRESETS
 from tests.conftest import (
     ARTICLES_BUCKET,
     BASE_URL,
@@ -104,7 +105,30 @@ def test_sample_put_event_publishes_page_cards_images_and_manifest(s3: Any, hand
     assert report["slug"] == SEED_SLUG
     assert report["errors"] == []
     assert f"{BASE_URL}/articles/{SEED_SLUG}/" in report["urls"]
-    assert set(report["timings_ms"]) == {"validate", "load_images", "render", "store", "index"}
+    phases = {"validate", "load_images", "render", "store", "index"}
+    assert set(report["timings_ms"]) == phases | {f"card_{name}" for name in PRESETS}
+    # Each card's time is part of the render phase, not extra to it.
+    assert sum(report["timings_ms"][f"card_{name}"] for name in PRESETS) <= report["timings_ms"]["render"]
+
+
+def test_metrics_count_published_articles_and_time_each_preset(
+    s3: Any, handler: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    put_seed_assets(s3)
+    upload(s3, "incoming/seed-article.json", SEED.read_bytes())
+    invoke(handler, sqs_event(s3_record("created", "incoming/seed-article.json")))
+
+    # Powertools prints CloudWatch embedded-metric-format JSON on stdout when the handler returns.
+    blobs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    [emf] = [b for b in blobs if "CloudWatchMetrics" in b["_aws"]]
+    [directive] = emf["_aws"]["CloudWatchMetrics"]
+    units = {m["Name"]: m["Unit"] for m in directive["Metrics"]}
+    assert emf["Articles_published"] == [1.0]
+    for name in PRESETS:
+        assert units[f"RenderTime_{name}"] == "Milliseconds"
+        [ms] = emf[f"RenderTime_{name}"]
+        assert ms > 0
+    assert directive["Dimensions"] == [["service"]]
 
 
 def test_the_page_is_written_after_the_cards_it_references(s3: Any, handler: ModuleType) -> None:

@@ -97,75 +97,213 @@ def test_lambda_requirements_match_the_project_runtime_dependencies() -> None:
     assert sorted(bundled) == sorted(d for d in project if not re.match(r"boto3\b", d))
 
 
-def test_the_site_is_served_only_through_cloudfront_with_origin_access_control(
-    template: dict[str, Any],
+# --- Delivery and operations (issue 6) ----------------------------------------------------------
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_every_setting_is_wired_to_a_template_parameter(template: dict[str, Any]) -> None:
+    from newscard.models.settings import Settings
+
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert {f.alias for f in Settings.model_fields.values()} <= set(variables)
+    # Theme and language come from validated parameters, not hard-coded values.
+    for name in ("THEME_TEXT", "THEME_FONT", "THEME_LOGO_KEY", "SITE_LANGUAGE"):
+        assert set(variables[name]) == {"Ref"} and variables[name]["Ref"] in template["Parameters"]
+
+
+@pytest.mark.parametrize(
+    ("parameter", "good", "bad"),
+    [
+        (
+            "SiteBaseUrl",
+            ["", "https://news.example.com", "https://example.com/news"],
+            ["http://x.com", "https://x.com/"],
+        ),
+        ("ThemeText", ["#ffffff"], ["white", "#fff"]),
+        ("ThemeLogoKey", ["", "assets/logo.png"], ["logo.png", "incoming/logo.png"]),
+        ("SiteLanguage", ["en", "pt-BR"], ["", "english!"]),
+        ("DomainName", ["", "news.example.com"], ["News.Example.com", "https://news.example.com"]),
+        (
+            "CertificateArn",
+            ["", "arn:aws:acm:us-east-1:123456789012:certificate/0a1b-2c"],
+            ["arn:aws:acm:eu-west-1:123456789012:certificate/0a"],
+        ),
+    ],
+)
+def test_parameters_validate_their_values(
+    template: dict[str, Any], parameter: str, good: list[str], bad: list[str]
 ) -> None:
-    distribution = template["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]
-    (origin,) = distribution["Origins"]
-    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]}
-    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
-    assert distribution["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
-    oac = template["Resources"]["SiteOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
-    assert (oac["SigningBehavior"], oac["SigningProtocol"]) == ("always", "sigv4")
-    statements = template["Resources"]["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
-    allow = next(s for s in statements if s["Effect"] == "Allow")
-    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
-    assert "AWS:SourceArn" in allow["Condition"]["StringEquals"]
-    assert allow["Action"] == "s3:GetObject"
+    # CloudFormation matches AllowedPattern against the whole value.
+    pattern = re.compile(template["Parameters"][parameter]["AllowedPattern"])
+    assert all(pattern.fullmatch(value) for value in good)
+    assert not any(pattern.fullmatch(value) for value in bad)
 
 
-def test_the_internal_site_index_is_not_readable_through_cloudfront(template: dict[str, Any]) -> None:
-    statements = template["Resources"]["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
-    allowed = [str(r) for s in statements if s["Effect"] == "Allow" for r in s["Resource"]]
-    assert allowed and not any("_index" in r or r.endswith("}/*") for r in allowed)
-    code = template["Resources"]["SiteRequestRouter"]["Properties"]["FunctionCode"]
-    assert "'/_index/'" in code and "404" in code
+def test_theme_font_is_limited_to_the_bundled_families(template: dict[str, Any]) -> None:
+    assert template["Parameters"]["ThemeFont"]["AllowedValues"] == ["sans", "serif"]
 
 
-def test_caching_follows_each_objects_cache_control_and_security_headers_are_set(
-    template: dict[str, Any],
-) -> None:
-    cache = template["Resources"]["SiteCachePolicy"]["Properties"]["CachePolicyConfig"]
-    assert cache["MinTTL"] == 0 and cache["MaxTTL"] >= 31536000
-    headers = template["Resources"]["SiteSecurityHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]
-    security = headers["SecurityHeadersConfig"]
-    assert {"StrictTransportSecurity", "ContentTypeOptions", "FrameOptions", "ContentSecurityPolicy"} <= set(
-        security
-    )
+def test_site_is_served_only_through_cloudfront_with_origin_access_control(template: dict[str, Any]) -> None:
+    oac = resources(template, "AWS::CloudFront::OriginAccessControl")["SiteOriginAccessControl"]
+    config = oac["Properties"]["OriginAccessControlConfig"]
     assert (
-        "script-src" not in security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
-    )  # default-src 'none'
+        config["OriginAccessControlOriginType"],
+        config["SigningBehavior"],
+        config["SigningProtocol"],
+    ) == (
+        "s3",
+        "always",
+        "sigv4",
+    )
+    distribution = template["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]
+    [origin] = distribution["Origins"]
+    assert origin["DomainName"] == {"Fn::GetAtt": ["SiteBucket", "RegionalDomainName"]}
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]}
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}  # no legacy OAI
+    behaviour = distribution["DefaultCacheBehavior"]
+    assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert behaviour["AllowedMethods"] == ["GET", "HEAD"]
+    assert behaviour["ResponseHeadersPolicyId"] == {"Ref": "SiteResponseHeadersPolicy"}
 
 
-def test_every_function_has_a_log_group_with_retention(template: dict[str, Any]) -> None:
-    functions = set(resources(template, "AWS::Serverless::Function"))
-    groups = resources(template, "AWS::Logs::LogGroup").values()
-    covered = {g["Properties"]["LogGroupName"]["Fn::Sub"].rsplit("${", 1)[1].rstrip("}") for g in groups}
-    assert covered == functions
-    assert all("RetentionInDays" in g["Properties"] for g in groups)
+def test_cache_policy_lets_the_objects_cache_control_rule(template: dict[str, Any]) -> None:
+    distribution = template["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]
+    policy_name = distribution["DefaultCacheBehavior"]["CachePolicyId"]["Ref"]
+    config = template["Resources"][policy_name]["Properties"]["CachePolicyConfig"]
+    # MinTTL 0: a page's short max-age is honoured; MaxTTL a year: immutable cards stay cached.
+    assert config["MinTTL"] == 0
+    assert config["MaxTTL"] >= 31536000
+    keys = config["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert keys["QueryStringsConfig"]["QueryStringBehavior"] == "none"
+    assert keys["CookiesConfig"]["CookieBehavior"] == "none"
 
 
-def test_alarms_watch_the_dlq_errors_failures_and_throttles(template: dict[str, Any]) -> None:
-    alarms = resources(template, "AWS::CloudWatch::Alarm")
-    watched = {a["Properties"].get("MetricName") for a in alarms.values()}
-    assert {"ApproximateNumberOfMessagesVisible", "Errors", "Articles_failed"} <= watched
-    assert any("Throttles" in str(a["Properties"].get("Metrics")) for a in alarms.values())
+def test_response_headers_policy_sets_the_security_headers(template: dict[str, Any]) -> None:
+    config = template["Resources"]["SiteResponseHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    security = config["SecurityHeadersConfig"]
+    assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert security["FrameOptions"]["FrameOption"] == "DENY"
+    assert "ContentTypeOptions" in security
+    assert "ReferrerPolicy" in security
+    csp = security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert "script-src" not in csp  # no script may run on the site's pages
 
 
-def test_no_statement_uses_a_wildcard_resource_where_a_name_is_known(template: dict[str, Any]) -> None:
-    for name, function in resources(template, "AWS::Serverless::Function").items():
-        for statement in function["Properties"]["Policies"][0]["Statement"]:
-            targets = (
-                statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-            )
-            assert all(t != "*" for t in targets), (name, statement)
-            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-            assert all(not a.endswith("*") for a in actions), (name, statement)
+def test_site_bucket_policy_lets_only_this_distribution_read_only_published_prefixes(
+    template: dict[str, Any],
+) -> None:
+    policy = template["Resources"]["SiteBucketPolicy"]["Properties"]
+    assert policy["Bucket"] == {"Ref": "SiteBucket"}
+    allows = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    [read] = allows
+    assert read["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert read["Action"] == "s3:GetObject"
+    source = read["Condition"]["StringEquals"]["AWS:SourceArn"]
+    assert "${SiteDistribution}" in source["Fn::Sub"]
+    keys = [r["Fn::Sub"].removeprefix("${SiteBucket.Arn}/") for r in read["Resource"]]
+    assert "*" not in keys  # never the whole bucket
+    assert not any(key.startswith("_") for key in keys)  # _index/articles.json stays private
+    assert {"index.html", "articles/*", "cards/*", "sections/*"} <= set(keys)
+
+
+def test_both_buckets_refuse_plain_http(template: dict[str, Any]) -> None:
+    for name in ("SiteBucketPolicy", "ArticlesBucketPolicy"):
+        statements = template["Resources"][name]["Properties"]["PolicyDocument"]["Statement"]
+        assert any(
+            s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+            for s in statements
+        )
+
+
+def test_custom_domain_and_certificate_are_optional_together(template: dict[str, Any]) -> None:
+    distribution = template["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]
+    assert distribution["Aliases"]["Fn::If"][0] == "HasCustomDomain"
+    certificate = distribution["ViewerCertificate"]["Fn::If"]
+    assert certificate[0] == "HasCustomDomain"
+    assert certificate[1]["MinimumProtocolVersion"].startswith("TLSv1.2")
+    assert certificate[2] == {"CloudFrontDefaultCertificate": True}
+    needed = {str(c) for c in template["Conditions"]["HasCustomDomain"]["Fn::And"]}
+    assert any("DomainName" in c for c in needed) and any("CertificateArn" in c for c in needed)
+
+
+def test_base_url_defaults_to_the_site_that_serves_it(template: dict[str, Any]) -> None:
+    base = template["Globals"]["Function"]["Environment"]["Variables"]["SITE_BASE_URL"]
+    assert base == template["Outputs"]["SiteUrl"]["Value"]
+    assert "${SiteDistribution.DomainName}" in str(base)
+
+
+def test_publish_function_has_bounded_concurrency_and_retained_logs(template: dict[str, Any]) -> None:
+    publish = template["Resources"]["PublishFunction"]["Properties"]
+    assert publish["ReservedConcurrentExecutions"] == {
+        "Fn::If": ["ReservesConcurrency", {"Ref": "PublishConcurrency"}, {"Ref": "AWS::NoValue"}]
+    }
+    scaling = publish["Events"]["Uploads"]["Properties"]["ScalingConfig"]
+    assert scaling["MaximumConcurrency"] == {"Ref": "PublishConcurrency"}
+    log_group = template["Resources"][publish["LoggingConfig"]["LogGroup"]["Ref"]]["Properties"]
+    assert log_group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+def test_alarms_watch_the_dead_letter_queue_errors_throttles_and_failures(template: dict[str, Any]) -> None:
+    alarms = resources(template, "AWS::CloudWatch::Alarm").values()
+    watched = {(a["Properties"]["Namespace"], a["Properties"]["MetricName"]) for a in alarms}
+    assert {
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+        ("AWS/Lambda", "Errors"),
+        ("AWS/Lambda", "Throttles"),
+        ("Newscard", "Articles_failed"),
+    } <= watched
+    dlq_alarm = next(a for a in alarms if a["Properties"]["Namespace"] == "AWS/SQS")
+    assert dlq_alarm["Properties"]["Dimensions"][0]["Value"] == {
+        "Fn::GetAtt": ["UploadsDeadLetterQueue", "QueueName"]
+    }
+
+
+def test_outputs_give_a_user_what_they_need(template: dict[str, Any]) -> None:
+    assert {
+        "ArticlesBucketName",
+        "SiteBucketName",
+        "UploadsQueueUrl",
+        "UploadsDeadLetterQueueUrl",
+        "SiteUrl",
+        "DistributionId",
+    } <= set(template["Outputs"])
+
+
+def test_samconfig_has_dev_and_prod_environments() -> None:
+    config = tomllib.loads((ROOT / "infra" / "samconfig.toml").read_text())
+    for env in ("dev", "prod"):
+        deploy = config[env]["deploy"]["parameters"]
+        assert deploy["stack_name"].startswith("newscard-")
+        assert "CAPABILITY_IAM" in deploy["capabilities"]
+        assert config[env]["build"]["parameters"]["use_container"] is False
+
+
+def test_the_function_build_ships_unchecked_hash_bytecode_for_arm64(template: dict[str, Any]) -> None:
+    metadata = template["Resources"]["PublishFunction"]["Metadata"]
+    assert (metadata["BuildMethod"], metadata["BuildArchitecture"]) == ("makefile", "arm64")
+    makefile = (ROOT / "functions" / "Makefile").read_text()
+    assert "build-PublishFunction build-ApiFunction:" in makefile
+    # Timestamp .pyc would be ignored once the deployment zip resets mtimes; unchecked-hash is not.
+    assert "--invalidation-mode unchecked-hash" in makefile
+    assert "--only-binary=:all:" in makefile and "aarch64" in makefile
 
 
 def test_the_api_function_cannot_touch_uploads_or_reports(template: dict[str, Any]) -> None:
     statements = template["Resources"]["ApiFunction"]["Properties"]["Policies"][0]["Statement"]
     text = str(statements)
     assert "incoming" not in text and "reports" not in text
-    writes = [s for s in statements if "s3:PutObject" in str(s["Action"]) and "ArticlesBucket" in str(s["Resource"])]
+    writes = [
+        s for s in statements if "s3:PutObject" in str(s["Action"]) and "ArticlesBucket" in str(s["Resource"])
+    ]
     assert [str(s["Resource"]) for s in writes] == ["{'Fn::Sub': '${ArticlesBucket.Arn}/api/*'}"]
+
+
+def test_every_function_logs_to_a_group_with_retention(template: dict[str, Any]) -> None:
+    for name, function in template["Resources"].items():
+        if function["Type"] == "AWS::Serverless::Function":
+            group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+            assert "RetentionInDays" in template["Resources"][group]["Properties"], name

@@ -68,6 +68,13 @@ def record_handler(record: SQSRecord) -> None:
             logger.info("skipped stale or duplicate event", key=event.key, kind=event.kind)
             continue
         metrics.add_metric(name=f"Articles_{report.status}", unit=MetricUnit.Count, value=1)
+        for phase, ms in report.timings_ms.items():
+            # One metric per preset (RenderTime_og, ...), like Articles_<status>: the service
+            # dimension stays the only one, so every metric in this flush shares it.
+            if phase.startswith("card_"):
+                metrics.add_metric(
+                    name=f"RenderTime_{phase.removeprefix('card_')}", unit=MetricUnit.Milliseconds, value=ms
+                )
         logger.info(
             "upload processed",
             key=event.key,

@@ -111,8 +111,10 @@ class Publisher:
 
         image_bytes = load_article_images(article, self.images, logo_key=self.settings.theme.logo_key)
         timer.lap("load_images")
-        objects = render_article(article, image_bytes, self.settings)
+        card_timings: dict[str, float] = {}
+        objects = render_article(article, image_bytes, self.settings, card_timings)
         timer.lap("render")
+        timer.phases.update(card_timings)  # per preset, inside "render": the handler emits them as metrics
 
         manifest = Manifest(
             slug=slug,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -98,29 +99,44 @@ def render_cards(
     image_bytes: dict[str, bytes],
     *,
     presets: Iterable[Preset] = PRESETS.values(),
+    timings_ms: dict[str, float] | None = None,
 ) -> list[RenderedCard]:
-    """One card per preset, in PRESETS order; the theme's logo if it was loaded with the images."""
+    """One card per preset, in PRESETS order; the theme's logo if it was loaded with the images.
+
+    With timings_ms, each preset's render time is recorded there as card_<preset> (milliseconds):
+    returned as data so the caller, not the renderer, decides how to log or emit it.
+    """
     theme = settings.theme
     logo_bytes = image_bytes.get(theme.logo_key) if theme.logo_key else None
     logo = images.decode(logo_bytes, keep_alpha=True) if logo_bytes else None
     text = CardText(
         article.headline, article.section, settings.site_name, article.direction, article.language
     )
-    return [
-        render_card(text, preset=preset, theme=theme, photo=hero.image, focal=hero.focal, logo=logo)
-        for preset in presets
-    ]
+    cards = []
+    for preset in presets:
+        started = time.perf_counter()
+        cards.append(
+            render_card(text, preset=preset, theme=theme, photo=hero.image, focal=hero.focal, logo=logo)
+        )
+        if timings_ms is not None:
+            timings_ms[f"card_{preset.name}"] = round((time.perf_counter() - started) * 1000, 1)
+    return cards
 
 
-def render_article(article: Article, image_bytes: dict[str, bytes], settings: Settings) -> list[SiteObject]:
-    """Cards and image renditions first, the page that references them last."""
+def render_article(
+    article: Article,
+    image_bytes: dict[str, bytes],
+    settings: Settings,
+    timings_ms: dict[str, float] | None = None,
+) -> list[SiteObject]:
+    """Cards and image renditions first, the page that references them last (card timings as render_cards)."""
     slug = article.resolved_slug
     objects: list[SiteObject] = []
 
     decoded = decode_hero(article, image_bytes)
     hero = decoded.image
     cards: dict[str, CardRef] = {}
-    for card in render_cards(article, decoded, settings, image_bytes):
+    for card in render_cards(article, decoded, settings, image_bytes, timings_ms=timings_ms):
         key = _hashed_key(f"cards/{slug}", card.preset, card.data, card.extension)
         objects.append(
             SiteObject(
