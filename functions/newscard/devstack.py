@@ -334,6 +334,9 @@ def serve_api(stack: DevStack, host: str, port: int) -> ThreadingHTTPServer:
     lock = threading.Lock()
 
     class ApiRequest(BaseHTTPRequestHandler):
+        # A client that announces more body than it sends must not hold the server forever.
+        timeout = 10
+
         def _call(self) -> None:
             parts = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
