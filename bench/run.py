@@ -273,7 +273,7 @@ def bench_peers(n: int, pillow_og_median: float | None) -> dict[str, Any]:
         if npm is None:
             return {"skipped": "npm not found"}
         subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=peers, check=True)
-    from newscard.rendering.fonts import FONT_DIR
+    from newscard.rendering.fonts import PACKAGE_FONTS as FONT_DIR
 
     config = {
         "photo": str(cached_photo(WORK, (2400, 1600))),
