@@ -131,30 +131,26 @@ def s3(environment: dict[str, str]) -> Iterator[Any]:
         yield client
 
 
-@pytest.fixture
-def handler(s3: Any) -> ModuleType:
-    """The real publish handler module, imported fresh inside the mock with the test environment."""
+def _fresh_handler_module(name: str) -> ModuleType:
+    """A handler module imported anew, as a cold start would: its clients made inside the mock."""
     from newscard.handlers import wiring
     from newscard.models import settings
 
     wiring.s3_client.cache_clear()
     settings.settings_from_env.cache_clear()
-    from newscard.handlers import s3_events
+    return importlib.reload(importlib.import_module(f"newscard.handlers.{name}"))
 
-    return importlib.reload(s3_events)
+
+@pytest.fixture
+def handler(s3: Any) -> ModuleType:
+    """The real publish handler module, with the test environment and moto."""
+    return _fresh_handler_module("s3_events")
 
 
 @pytest.fixture
 def api(s3: Any) -> ModuleType:
-    """The real HTTP API handler module, imported fresh inside the mock with the test environment."""
-    from newscard.handlers import wiring
-    from newscard.models import settings
-
-    wiring.s3_client.cache_clear()
-    settings.settings_from_env.cache_clear()
-    from newscard.handlers import api as api_module
-
-    return importlib.reload(api_module)
+    """The real HTTP API handler module, with the test environment and moto."""
+    return _fresh_handler_module("api")
 
 
 def put_seed_assets(client: Any) -> None:

@@ -170,22 +170,15 @@ class SiteIndexer:
                 return
             body = updated.model_dump_json().encode("utf-8")
             try:
-                if etag is None:
-                    new_etag = self.store.put(
-                        INDEX_KEY,
-                        body,
-                        content_type="application/json",
-                        cache_control="no-cache",
-                        if_none_match=True,
-                    )
-                else:
-                    new_etag = self.store.put(
-                        INDEX_KEY,
-                        body,
-                        content_type="application/json",
-                        cache_control="no-cache",
-                        if_match=etag,
-                    )
+                # Create only if absent, or replace only the version we read: compare-and-swap.
+                new_etag = self.store.put(
+                    INDEX_KEY,
+                    body,
+                    content_type="application/json",
+                    cache_control="no-cache",
+                    if_match=etag,
+                    if_none_match=etag is None,
+                )
             except (PreconditionFailed, NotFound):
                 # Lost the race (or the index vanished under an If-Match): back off with jitter, redo.
                 self.sleep(random.uniform(0, min(0.5, 0.01 * 2**attempt)))  # noqa: S311 - jitter, not crypto
