@@ -39,6 +39,7 @@ SITE = "Newscard"
 ENV = {
     "ARTICLES_BUCKET": "bench-articles",
     "SITE_BUCKET": "bench-site",
+    "STATE_TABLE": "bench-state",
     "SITE_BASE_URL": "https://news.example.com",
     "SITE_NAME": SITE,
 }

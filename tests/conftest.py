@@ -23,6 +23,8 @@ import pytest
 from moto import mock_aws
 from PIL import Image
 
+from newscard.dal.state_table import create_state_table
+
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 EXAMPLES = ROOT / "examples"
@@ -30,6 +32,7 @@ SEED = EXAMPLES / "seed-article.json"
 
 ARTICLES_BUCKET = "newscard-articles-test"
 SITE_BUCKET = "newscard-site-test"
+STATE_TABLE = "newscard-state-test"
 BASE_URL = "https://news.example.com"
 
 ENVIRONMENT = {
@@ -39,6 +42,7 @@ ENVIRONMENT = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "ARTICLES_BUCKET": ARTICLES_BUCKET,
     "SITE_BUCKET": SITE_BUCKET,
+    "STATE_TABLE": STATE_TABLE,
     "SITE_BASE_URL": BASE_URL,
     "SITE_NAME": "The Test Gazette",
     "ASSET_HOSTS": "",
@@ -128,6 +132,7 @@ def s3(environment: dict[str, str]) -> Iterator[Any]:
                     Bucket=name, VersioningConfiguration=props["VersioningConfiguration"]
                 )
             assert "NotificationConfiguration" not in props or logical == "ArticlesBucket"
+        create_state_table(boto3.client("dynamodb", region_name="us-east-1"), STATE_TABLE)
         yield client
 
 

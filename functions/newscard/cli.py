@@ -21,6 +21,7 @@ def _local_settings(base_url: str | None, site_name: str | None):  # type: ignor
     env = {
         "ARTICLES_BUCKET": "local-articles",
         "SITE_BUCKET": "local-site",
+        "STATE_TABLE": "local-state",
         "SITE_BASE_URL": DEFAULT_BASE_URL,
         "SITE_NAME": "Newscard",
         **{k: v for k, v in os.environ.items() if v},
@@ -131,6 +132,7 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     for name, value in {
         "ARTICLES_BUCKET": "openapi-articles",
         "SITE_BUCKET": "openapi-site",
+        "STATE_TABLE": "openapi-state",
         "SITE_BASE_URL": DEFAULT_BASE_URL,
         "SITE_NAME": "Newscard",
         "AWS_DEFAULT_REGION": "us-east-1",

@@ -26,6 +26,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import boto3
 import yaml
 
+from newscard.dal.state_table import create_state_table
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO_ROOT / "template.yaml"
 REGION = "us-east-1"
@@ -141,6 +143,10 @@ class DevStack:
                     }
                 )
             sqs.set_queue_attributes(QueueUrl=self.queue_urls[logical], Attributes=attributes)
+        for logical, _ in self._resources("AWS::DynamoDB::Table"):
+            table = f"newscard-{logical.lower()}-{suffix}"
+            self.names[logical] = table
+            create_state_table(self.client("dynamodb"), table)
         for logical, _ in self._resources("AWS::S3::Bucket"):
             bucket = f"newscard-{logical.lower()}-{suffix}"
             self.names[logical] = bucket

@@ -31,6 +31,7 @@ SETTINGS = Settings.model_validate(
     {
         "ARTICLES_BUCKET": "golden-articles",
         "SITE_BUCKET": "golden-site",
+        "STATE_TABLE": "golden-state",
         "SITE_BASE_URL": "https://news.example.com",
         "SITE_NAME": "The Golden Gazette",
     }

@@ -45,6 +45,8 @@ class Settings(BaseModel):
 
     articles_bucket: str = Field(alias="ARTICLES_BUCKET", min_length=3)
     site_bucket: str = Field(alias="SITE_BUCKET", min_length=3)
+    # The DynamoDB table of the site's state (owners, versions, redirects, listing entries).
+    state_table: str = Field(alias="STATE_TABLE", min_length=3)
     site_base_url: str = Field(alias="SITE_BASE_URL", pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
     site_name: str = Field(alias="SITE_NAME", min_length=1, max_length=80)
     # The language of the site's own pages (front page, sections, feed); articles carry their own.
