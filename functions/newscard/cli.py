@@ -67,15 +67,25 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_render(args: argparse.Namespace) -> int:
     from newscard.dal.memory import DirectoryStore
+    from newscard.dal.registry import MemoryRegistry
     from newscard.logic.images import ImageLoader
     from newscard.logic.publish import Publisher
+    from newscard.logic.republish import state_from_manifest
+    from newscard.models.manifest import Manifest
 
     settings = _local_settings(args.base_url, args.site_name)
     site = DirectoryStore(Path(args.out))
+    # The folder's own manifests say which file owns which slug: re-rendering keeps them apart.
+    registry = MemoryRegistry()
+    for key in site.list_keys("articles/"):
+        if key.endswith("/manifest.json"):
+            registry.restore(state_from_manifest(Manifest.model_validate_json(site.get(key).body)))
     failures = 0
     for path in map(Path, args.files):
         assets_root = Path(args.assets) if args.assets else path.resolve().parent
-        publisher = Publisher(site=site, images=ImageLoader(DirectoryStore(assets_root)), settings=settings)
+        publisher = Publisher(
+            site=site, images=ImageLoader(DirectoryStore(assets_root)), settings=settings, registry=registry
+        )
         try:
             outcome = publisher.publish(path.read_bytes(), source_key=f"incoming/{path.name}")
         except OSError as error:
@@ -87,6 +97,7 @@ def cmd_render(args: argparse.Namespace) -> int:
             for problem in rejection.problems:
                 print(f"  {problem.loc or '/'}: {problem.msg}")
         else:
+            assert outcome is not None  # no sequencer: never stale
             page = Path(args.out) / "articles" / outcome.manifest.slug / "index.html"
             total = sum(outcome.timings_ms.values())
             print(f"{path}: {outcome.status} -> {page} ({total:.0f} ms)")
