@@ -248,7 +248,9 @@ def superseded(s3: Any, key: str) -> bool:
     return {"Key": "newscard", "Value": "superseded"} in tags
 
 
-def test_changed_input_replaces_outputs_and_lets_superseded_cards_expire(s3: Any, handler: ModuleType) -> None:
+def test_changed_input_replaces_outputs_and_lets_superseded_cards_expire(
+    s3: Any, handler: ModuleType
+) -> None:
     put_seed_assets(s3)
     upload(s3, "incoming/seed-article.json", SEED.read_bytes())
     invoke(handler, sqs_event(s3_record("created", "incoming/seed-article.json", sequencer="01")))

@@ -122,7 +122,9 @@ class UploadProcessor:
         self._write(report)
         return report
 
-    def _already_applied(self, event: UploadEvent, previous: Report | None, sha256: str | None) -> Report | None:
+    def _already_applied(
+        self, event: UploadEvent, previous: Report | None, sha256: str | None
+    ) -> Report | None:
         """A stale event; if it is this very event, applied by an attempt that failed before writing
         its report (so the report still says failed), write the report the editor is owed."""
         state = self.publisher.registry.get(event.key)
