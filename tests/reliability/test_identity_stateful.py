@@ -111,7 +111,11 @@ class Newsroom(RuleBasedStateMachine):
 
     def check_drained(self) -> None:
         live = {state.source: state for state in self.registry.articles() if state.live}
-        index = SiteIndex.model_validate_json(self.site.get(INDEX_KEY).body) if self.site.exists(INDEX_KEY) else SiteIndex()
+        index = (
+            SiteIndex.model_validate_json(self.site.get(INDEX_KEY).body)
+            if self.site.exists(INDEX_KEY)
+            else SiteIndex()
+        )
         for key, document in self.files.items():
             state = live.get(key)
             report = json.loads(self.articles.get("reports/" + key.removeprefix("incoming/")).body)
