@@ -12,7 +12,7 @@ import os
 import time
 from typing import Any
 
-import boto3
+import boto3  # noqa: TID251 - this function is its own composition root
 from botocore.exceptions import ClientError
 
 SLUG_PREFIX = "SLUG#"

@@ -176,3 +176,24 @@ def test_a_failed_attempt_leaves_a_failed_report_for_the_editor() -> None:
     report = json.loads(stores.articles.get("reports/story.json").body)
     assert report["status"] == "failed"
     assert report["errors"] == [{"loc": "", "msg": "publishing failed and will be retried (StorageError)"}]
+
+
+@pytest.mark.parametrize("fail_at", [3, 12])
+def test_deleting_the_file_after_a_failed_edit_still_takes_the_story_down(fail_at: int) -> None:
+    # Given a published story whose next upload failed part way (a failed report, no slug known)
+    stores = fresh_stores()
+    publish_first(stores)
+    stores.articles.put(KEY, article(section="World"), content_type="application/json")
+    with pytest.raises(StorageError):
+        faulty(stores, FaultPlan(fail_at=fail_at)).process(UploadEvent("created", KEY, "02"))
+    assert json.loads(stores.articles.get("reports/story.json").body)["status"] == "failed"
+
+    # When the editor deletes the file
+    stores.articles.delete(KEY)
+    report = plain(stores, later=1000).process(UploadEvent("removed", KEY, "03"))
+
+    # Then the story is down, page, files and listing alike, and the report says where it was
+    assert report is not None and (report.status, report.slug) == ("unpublished", "story")
+    assert not [k for k in stores.site.objects if "/story/" in k and k not in stores.site.superseded]
+    assert "articles/story/" not in stores.site.get("index.html").body.decode()
+    assert dangling_references(stores.site) == []

@@ -262,11 +262,14 @@ class Publisher:
         timer.lap("store")
         keys = manifest.keys()
         old_page = {page_key(moved_from)} if moved_from else set()
+        # What the last version had, and whatever an attempt that failed before its commit left
+        # under these slugs (only this source writes there: it holds their claims and the lease).
+        leftovers = self._files_under(slug, *([moved_from] if moved_from else []))
         pending = Pending(
             upsert=entry_for(article, manifest).model_dump_json(),
             remove_slugs=(moved_from,) if moved_from else (),
             delete_keys=(page_key(moved_from), manifest_key(moved_from)) if moved_from else (),
-            superseded_keys=tuple(sorted(set(state.outputs) - keys - old_page)),
+            superseded_keys=tuple(sorted((set(state.outputs) | leftovers) - keys - old_page)),
         )
         held.state = self.registry.commit(
             replace(
@@ -308,6 +311,9 @@ class Publisher:
             # the end, so a crash anywhere here is finished by the retry.
             self.indexer.remove(slug)
             for key in sorted(state.outputs, key=lambda key: key != page_key(slug)):
+                self.site.delete(key)
+            # A takedown leaves nothing: files of older versions and of failed attempts go too.
+            for key in sorted(self._files_under(slug)):
                 self.site.delete(key)
             self.site.delete(manifest_key(slug))
             # The claims (and redirects) go with the commit: the slugs are free again.
@@ -364,6 +370,15 @@ class Publisher:
     def _claim(self, held: _Held, slug: str) -> None:
         self.registry.claim(held.state.source, slug, token=held.token)
         held.state = replace(held.state, claimed=tuple(sorted({*held.state.claimed, slug})))
+
+    def _files_under(self, *slugs: str) -> set[str]:
+        """Every card and image stored under these slugs' prefixes."""
+        return {
+            key
+            for slug in slugs
+            for prefix in (f"cards/{slug}/", f"images/{slug}/")
+            for key in self.site.list_keys(prefix)
+        }
 
     def _intact(self, state: ArticleState) -> Manifest | None:
         """The live manifest if every output it lists is really there (a missing one means re-render)."""
