@@ -48,8 +48,9 @@ from newscard.rendering.site import SiteInfo
 API_SOURCE_PREFIX = "api/"
 # A lease outlives any function's timeout (60 s), so a live holder never loses it to another.
 LEASE_SECONDS = 300.0
-# How long a writer waits for another to finish the same article before the queue retries it.
-BUSY_WAIT_SECONDS = 30.0
+# How long a writer waits for another to finish the same article before the queue (or the HTTP
+# client, on a 503) retries it: well inside the API's 28 s timeout.
+BUSY_WAIT_SECONDS = 15.0
 
 
 def api_source(slug: str) -> str:
