@@ -34,14 +34,27 @@ def _local_settings(base_url: str | None, site_name: str | None):  # type: ignor
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from newscard.dal.memory import DirectoryStore, MemoryStore
+    from newscard.logic.images import ImageLoader
+    from newscard.logic.publish import Publisher
     from newscard.logic.validation import parse_article
 
     failures = 0
     for path in args.files:
         try:
-            article = parse_article(Path(path).read_bytes())
+            raw = Path(path).read_bytes()
+            article = parse_article(raw)
+            if args.assets:
+                # With the images at hand, run the whole publish in memory: every image is decoded
+                # and encoded exactly as on AWS, so "ok" here means it will publish.
+                publisher = Publisher(
+                    site=MemoryStore(),
+                    images=ImageLoader(DirectoryStore(Path(args.assets))),
+                    settings=_local_settings(None, None),
+                )
+                publisher.publish(raw, source_key=f"incoming/{Path(path).name}")
         except OSError as error:
-            print(f"{path}: cannot read: {error.strerror}")
+            print(f"{path}: cannot read: {error.strerror or error}")
             failures += 1
         except ArticleRejected as rejection:
             failures += 1
@@ -77,10 +90,13 @@ def cmd_render(args: argparse.Namespace) -> int:
         assets_root = Path(args.assets) if args.assets else path.resolve().parent
         publisher = Publisher(site=site, images=ImageLoader(DirectoryStore(assets_root)), settings=settings)
         try:
-            outcome = publisher.publish(path.read_bytes(), source_key=f"incoming/{path.name}")
+            raw = path.read_bytes()
         except OSError as error:
-            print(f"{path}: cannot read: {error.strerror}")
+            print(f"{path}: cannot read: {error.strerror or error}")
             failures += 1
+            continue
+        try:
+            outcome = publisher.publish(raw, source_key=f"incoming/{path.name}")
         except ArticleRejected as rejection:
             failures += 1
             print(f"{path}: rejected")
@@ -106,17 +122,19 @@ def cmd_gallery(args: argparse.Namespace) -> int:
     for path in map(Path, args.files):
         assets_root = Path(args.assets) if args.assets else path.resolve().parent
         try:
-            article = parse_article(path.read_bytes())
-            images = load_article_images(article, ImageLoader(DirectoryStore(assets_root)))
+            raw = path.read_bytes()
         except OSError as error:
-            print(f"{path}: cannot read: {error.strerror}")
+            print(f"{path}: cannot read: {error.strerror or error}")
             failures += 1
             continue
+        try:
+            article = parse_article(raw)
+            images = load_article_images(article, ImageLoader(DirectoryStore(assets_root)))
+            cards = render_cards(article, decode_hero(article, images), settings, images)
         except ArticleRejected as rejection:
             print(f"{path}: rejected ({'; '.join(f'{p.loc}: {p.msg}' for p in rejection.problems)})")
             failures += 1
             continue
-        cards = render_cards(article, decode_hero(article, images), settings, images)
         caption = f"{path.name} [{article.language}] {article.headline}"
         rows.append(SheetRow(caption, [(card.preset, card.data) for card in cards]))
     if rows:
@@ -211,6 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check article files; exit 1 if any is invalid")
     validate.add_argument("files", nargs="+")
+    validate.add_argument(
+        "--assets", help="folder holding assets/...: also decode and render every image, as publishing would"
+    )
     validate.set_defaults(func=cmd_validate)
 
     schema = sub.add_parser("schema", help="print the article JSON Schema")

@@ -90,10 +90,9 @@ class Publisher:
         source_sha256 = hashlib.sha256(raw).hexdigest()
         article = parse_article(raw)
         slug = article.resolved_slug
+        keep_source = source_key is None
         if source_key is None:
             source_key = f"{API_SOURCE_PREFIX}{slug}.json"
-            if self.sources is not None:
-                self.sources.put(source_key, raw, content_type="application/json")
         timer.lap("validate")
         previous = self.read_manifest(slug)
         if (
@@ -115,6 +114,9 @@ class Publisher:
         objects = render_article(article, image_bytes, self.settings, card_timings)
         timer.lap("render")
         timer.phases.update(card_timings)  # per preset, inside "render": the handler emits them as metrics
+        if keep_source and self.sources is not None:
+            # Only a source that rendered is kept: republish must never meet one it cannot publish.
+            self.sources.put(source_key, raw, content_type="application/json")
 
         manifest = Manifest(
             slug=slug,
