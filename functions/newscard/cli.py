@@ -185,15 +185,20 @@ def cmd_republish(args: argparse.Namespace) -> int:
     if args.queue_url:
         sqs = boto3.client("sqs", endpoint_url=args.endpoint_url)
 
-        def send(bodies: list[str]) -> None:
-            sqs.send_message_batch(
+        def send(bodies: list[str]) -> list[int]:
+            response = sqs.send_message_batch(
                 QueueUrl=args.queue_url,
                 Entries=[{"Id": str(index), "MessageBody": body} for index, body in enumerate(bodies)],
             )
+            return [int(failure["Id"]) for failure in response.get("Failed", [])]
 
-        count = republish_via_queue(site, send)
-        print(f"queued {count} articles for re-rendering on {args.queue_url}")
-        return 0
+        queued = republish_via_queue(site, send)
+        print(f"queued {queued.queued} articles for re-rendering on {args.queue_url}")
+        if queued.failed:
+            print(
+                f"not queued ({len(queued.failed)}, refused by SQS after retries): {', '.join(queued.failed)}"
+            )
+        return 1 if queued.failed else 0
 
     def progress(done: int, total: int, slug: str) -> None:
         width = 30
@@ -214,7 +219,7 @@ def cmd_republish(args: argparse.Namespace) -> int:
             f"{status}: {len(slugs)}"
             + (f" ({', '.join(slugs)})" if slugs and status != "republished" else "")
         )
-    return 1 if outcome["rejected"] or outcome["source missing"] else 0
+    return 1 if outcome["rejected"] or outcome["source missing"] or outcome["failed"] else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
