@@ -167,7 +167,8 @@ P3_COLOUR = (200, 90, 60)  # a warm orange, tagged Display P3: in sRGB it is mor
 
 
 def p3_jpeg() -> bytes:
-    return encode(Image.new("RGB", (800, 500), P3_COLOUR), "JPEG", quality=95, icc_profile=display_p3_profile())
+    image = Image.new("RGB", (800, 500), P3_COLOUR)
+    return encode(image, "JPEG", quality=95, icc_profile=display_p3_profile())
 
 
 def palette_png() -> bytes:
