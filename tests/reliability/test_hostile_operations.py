@@ -406,3 +406,13 @@ def test_the_fuzz_seeds_themselves_publish() -> None:
         raw = text_only(slug="fuzz", hero={"src": "assets/fuzz", "alt": "x"})
         publisher = Publisher(site=MemoryStore(), images=ImageLoader(store), settings=SETTINGS)
         assert publisher.publish(raw).status == "published"
+
+
+def test_a_theme_logo_that_cannot_be_decoded_fails_the_cold_start_naming_the_variable(s3: Any) -> None:
+    from newscard.handlers.wiring import build_publisher
+    from newscard.models.errors import ConfigurationError
+
+    s3.put_object(Bucket=ARTICLES_BUCKET, Key="assets/logo.png", Body=images.png_with_cut_idat())
+    settings = Settings.from_env({**ENVIRONMENT, "THEME_LOGO_KEY": "assets/logo.png"})
+    with pytest.raises(ConfigurationError, match=r"THEME_LOGO_KEY assets/logo\.png: the image is damaged"):
+        build_publisher(settings, s3)
