@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from newscard.models.errors import ArticleRejected, ConfigurationError
@@ -37,13 +38,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from newscard.dal.memory import DirectoryStore, MemoryStore
     from newscard.logic.images import ImageLoader
     from newscard.logic.publish import Publisher
-    from newscard.logic.validation import parse_article
+    from newscard.logic.validation import check_publishable_now, parse_article
 
     failures = 0
     for path in args.files:
         try:
             raw = Path(path).read_bytes()
             article = parse_article(raw)
+            check_publishable_now(article, datetime.now(UTC))
             if args.assets:
                 # With the images at hand, run the whole publish in memory: every image is decoded
                 # and encoded exactly as on AWS, so "ok" here means it will publish.

@@ -416,3 +416,17 @@ def test_a_theme_logo_that_cannot_be_decoded_fails_the_cold_start_naming_the_var
     settings = Settings.from_env({**ENVIRONMENT, "THEME_LOGO_KEY": "assets/logo.png"})
     with pytest.raises(ConfigurationError, match=r"THEME_LOGO_KEY assets/logo\.png: the image is damaged"):
         build_publisher(settings, s3)
+
+
+def test_a_preview_of_a_scheduled_article_is_allowed_but_publishing_it_early_is_not() -> None:
+    from datetime import timedelta
+
+    site, sources = MemoryStore(), MemoryStore()
+    publisher = _publisher(site, sources)
+    tomorrow_and_more = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    raw = text_only(slug="scheduled", published_at=tomorrow_and_more)
+    assert publisher.preview(raw, "og").data  # a CMS shows the card before the article is due
+    with pytest.raises(ArticleRejected) as caught:
+        publisher.publish(raw)
+    assert [p.loc for p in caught.value.problems] == ["/published_at"]
+    assert site.list_keys("articles/") is not None and not list(site.list_keys("articles/"))

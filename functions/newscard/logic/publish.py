@@ -23,7 +23,7 @@ from newscard.logic.render import (
     site_url,
 )
 from newscard.logic.site_index import SiteIndexer, entry_for
-from newscard.logic.validation import parse_article
+from newscard.logic.validation import check_publishable_now, parse_article
 from newscard.models.errors import NotFound
 from newscard.models.manifest import Manifest, OutputFile
 from newscard.models.settings import Settings
@@ -89,6 +89,7 @@ class Publisher:
         timer = Timer()
         source_sha256 = hashlib.sha256(raw).hexdigest()
         article = parse_article(raw)
+        check_publishable_now(article, self.clock())
         slug = article.resolved_slug
         keep_source = source_key is None
         if source_key is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -47,6 +48,29 @@ def parse_article(raw: bytes) -> Article:
         return Article.model_validate(document)
     except ValidationError as error:
         raise ArticleRejected([problem_from_pydantic(detail) for detail in error.errors()]) from None
+
+
+# Publishing is immediate: an article dated further ahead than this would sit on top of every
+# listing until its date (9999-12-31: forever), so publishing refuses it rather than holding it
+# back (there is no scheduler). A day absorbs clock and time-zone slips. Previews are exempt: a
+# CMS shows the card of a scheduled article before it is due.
+MAX_FUTURE = timedelta(days=1)
+
+
+def check_publishable_now(article: Article, now: datetime) -> None:
+    """Raise ArticleRejected if the article's dates are more than MAX_FUTURE after now."""
+    dates = (("/published_at", article.published_at), ("/updated_at", article.updated_at))
+    problems = [
+        Problem(
+            loc,
+            "is more than a day in the future; Newscard publishes at once, "
+            "so upload the article when it is due",
+        )
+        for loc, value in dates
+        if value is not None and value - now > MAX_FUTURE
+    ]
+    if problems:
+        raise ArticleRejected(problems)
 
 
 def _decode_json(raw: bytes) -> Any:

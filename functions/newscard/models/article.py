@@ -6,7 +6,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -41,9 +41,6 @@ NOT_CHARACTERS = re.compile(
 # Characters that draw nothing on their own: a headline made only of these is a blank card.
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Mn", "Me", "Mc", "Zs", "Zl", "Zp"})
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5\u180e")
-# Publishing is immediate: an article dated further ahead than this would sit on top of every
-# listing until the date (9999-12-31 forever), so it is refused rather than held back.
-MAX_FUTURE = timedelta(days=1)
 _WHITESPACE_RUN = re.compile(r"\s+")
 # RFC 3339 date-time; the offset is mandatory so times are never ambiguous.
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
@@ -85,15 +82,6 @@ def _require_visible(value: str) -> str:
         for char in value
     ):
         raise ValueError("has no visible characters (only zero-width, combining or blank ones)")
-    return value
-
-
-def _not_far_future(value: datetime) -> datetime:
-    if value - datetime.now(UTC) > MAX_FUTURE:
-        raise ValueError(
-            "is more than a day in the future; Newscard publishes at once, "
-            "so upload the article when it is due"
-        )
     return value
 
 
@@ -157,7 +145,7 @@ AltText = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_bet
 Caption = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_between(0, 1000))]
 BodyText = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_between(1, 20_000))]
 Tag = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_between(1, 40))]
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_require_rfc3339), AfterValidator(_not_far_future)]
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_require_rfc3339)]
 ImageSrc = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_require_image_src)]
 HttpsUrl = Annotated[
     str, StringConstraints(max_length=2048), AfterValidator(_require_https), AfterValidator(_clean_text)
