@@ -430,3 +430,11 @@ def test_a_preview_of_a_scheduled_article_is_allowed_but_publishing_it_early_is_
         publisher.publish(raw)
     assert [p.loc for p in caught.value.problems] == ["/published_at"]
     assert site.list_keys("articles/") is not None and not list(site.list_keys("articles/"))
+
+
+def test_a_text_body_holding_a_lone_surrogate_is_422_not_a_server_error(api: ModuleType) -> None:
+    event = copy.deepcopy(load_event("api-post-articles.json"))
+    event["body"], event["isBase64Encoded"] = '{"headline": "\ud800"}', False
+    response = api.lambda_handler(event, LambdaContext())
+    assert response["statusCode"] == 422
+    assert "not UTF-8" in json.loads(response["body"])["errors"][0]["msg"]

@@ -290,6 +290,8 @@ URL_CASES: dict[str, tuple[str, str]] = {
     "IPv4-mapped private": ("https://[::ffff:10.0.0.1]/a.jpg", "private"),
     "6to4 of a private address": ("https://[2002:c0a8:0101::1]/a.jpg", "private"),
     "credentials": (f"https://user:pw@{ALLOWED_HOST}/a.jpg", "user name"),
+    "localhost": ("https://localhost/a.jpg", "local host"),
+    "cloud-internal name": ("https://metadata.google.internal/a.jpg", "local host"),
 }
 
 

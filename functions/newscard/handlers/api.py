@@ -51,7 +51,9 @@ def _errors(status: int, problems: list[Problem]) -> Response[str]:
 def _raw_body() -> bytes:
     event = app.current_event
     body = event.body or ""
-    return base64.b64decode(body) if event.is_base64_encoded else body.encode("utf-8")
+    # surrogatepass: a lone surrogate in a text body becomes bytes that parse_article rejects as
+    # "not UTF-8" (located, 422), instead of an encoding error here (500).
+    return base64.b64decode(body) if event.is_base64_encoded else body.encode("utf-8", "surrogatepass")
 
 
 @app.exception_handler(ArticleTooLarge)

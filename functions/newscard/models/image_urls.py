@@ -18,6 +18,10 @@ _NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:
 _IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
 
 
+# Names that always mean this machine or a private network (RFC 6761, RFC 8375, mDNS, cloud-internal).
+_LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".home.arpa", ".localdomain")
+
+
 class ImageUrlRefused(ValueError):
     """The address breaks a fetch rule; the message is for an editor (a ValueError for pydantic)."""
 
@@ -92,6 +96,8 @@ def check_image_url(url: str) -> ImageUrl:
         raise ImageUrlRefused("the image address has no host")
     if "%" in host:
         raise ImageUrlRefused("the image address names a link-local interface")
+    if host == "localhost" or host.endswith(_LOCAL_SUFFIXES):
+        raise ImageUrlRefused("the image address names a local host")
     address = literal_address(host)
     if address is not None and not is_public_address(address):
         raise ImageUrlRefused("the image address is a private, loopback, link-local or reserved address")
