@@ -52,6 +52,10 @@ class ArticleImages(Mapping[str, bytes]):
             return self._loader.load(src)  # checked again by the decoder
         raise KeyError(src)
 
+    def __contains__(self, src: object) -> bool:
+        # Mapping's default would call __getitem__, fetching a not-kept image just to answer.
+        return src in self._kept or src in self._refetched
+
     def __iter__(self) -> Iterator[str]:
         yield from self._kept
         yield from self._refetched
