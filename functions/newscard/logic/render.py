@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from newscard.logic.images import image_rejected_at
 from newscard.models.article import Article
 from newscard.models.settings import Settings
 from newscard.rendering import images
@@ -75,14 +76,15 @@ class Hero:
     focal: tuple[float, float] = (0.5, 0.5)
 
 
-def decode_hero(article: Article, image_bytes: dict[str, bytes]) -> Hero:
+def decode_hero(article: Article, image_bytes: Mapping[str, bytes]) -> Hero:
     if article.hero is None:
         return Hero(None)
-    data = image_bytes[article.hero.src]
-    info = images.inspect_image(data)
-    needed = [(p.width, p.height) for p in PRESETS.values()]
-    needed.append(_page_image_size(info))
-    image = images.decode(data, at_least=images.cover_source_size(info.width, info.height, needed))
+    with image_rejected_at("/hero/src", article.hero.src):
+        data = image_bytes[article.hero.src]
+        info = images.inspect_image(data)
+        needed = [(p.width, p.height) for p in PRESETS.values()]
+        needed.append(_page_image_size(info))
+        image = images.decode(data, at_least=images.cover_source_size(info.width, info.height, needed))
     point = article.hero.focal_point
     return Hero(images.Photo(image), (point.x, point.y) if point is not None else (0.5, 0.5))
 
@@ -96,7 +98,7 @@ def render_cards(
     article: Article,
     hero: Hero,
     settings: Settings,
-    image_bytes: dict[str, bytes],
+    image_bytes: Mapping[str, bytes],
     *,
     presets: Iterable[Preset] = PRESETS.values(),
     timings_ms: dict[str, float] | None = None,
@@ -125,7 +127,7 @@ def render_cards(
 
 def render_article(
     article: Article,
-    image_bytes: dict[str, bytes],
+    image_bytes: Mapping[str, bytes],
     settings: Settings,
     timings_ms: dict[str, float] | None = None,
     *,
@@ -154,18 +156,23 @@ def render_article(
         )
 
     renditions: dict[str, PageImage] = {}
-    for index, (_, src) in enumerate(article.image_sources()):
+    for index, (pointer, src) in enumerate(article.image_sources()):
         if src in renditions:
             continue
         is_hero = article.hero is not None and src == article.hero.src
-        if is_hero and hero is not None:
-            picture = images.web_rendition(hero, PAGE_IMAGE_MAX_WIDTH)
-        else:
-            # A JPEG decodes straight to the reduction it needs (libjpeg's DCT scaling).
-            info = images.inspect_image(image_bytes[src])
-            body_image = images.decode(image_bytes[src], at_least=_page_image_size(info))
-            picture = images.web_rendition(body_image, PAGE_IMAGE_MAX_WIDTH)
-        data = images.encode_jpeg(picture, quality=82)
+        with image_rejected_at(pointer, src):
+            if is_hero and hero is not None:
+                picture = images.web_rendition(hero, PAGE_IMAGE_MAX_WIDTH)
+            else:
+                # One body image in memory at a time: its bytes and full decode are dropped before
+                # the next is fetched. A JPEG decodes straight to the reduction it needs (DCT scaling).
+                source = image_bytes[src]
+                info = images.inspect_image(source)
+                picture = images.web_rendition(
+                    images.decode(source, at_least=_page_image_size(info)), PAGE_IMAGE_MAX_WIDTH
+                )
+                del source
+            data = images.encode_jpeg(picture, quality=82)
         key = _hashed_key(f"images/{slug}", HERO_IMAGE_NAME if is_hero else f"image-{index}", data, "jpg")
         objects.append(
             SiteObject(key, data, "image/jpeg", IMMUTABLE, "image", None, picture.width, picture.height)
