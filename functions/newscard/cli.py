@@ -199,6 +199,18 @@ def cmd_republish(args: argparse.Namespace) -> int:
     return 1 if outcome["rejected"] or outcome["source missing"] else 0
 
 
+def cmd_studio(args: argparse.Namespace) -> int:
+    from newscard.studio.server import run_studio
+
+    article = Path(args.article) if args.article else _default_seed()
+    return run_studio(
+        _local_settings(None, args.site_name),
+        port=args.port,
+        assets=Path(args.assets) if args.assets else None,
+        article=article if article.is_file() else None,
+    )
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from newscard.devstack import run_demo
 
@@ -247,6 +259,13 @@ def build_parser() -> argparse.ArgumentParser:
     republish.add_argument("--endpoint-url", help="S3/SQS endpoint (newscard dev's S3 endpoint), default AWS")
     republish.add_argument("--queue-url", help="fan out through this uploads queue instead of rendering here")
     republish.set_defaults(func=cmd_republish)
+
+    studio = sub.add_parser("studio", help="the editor's studio: cards and page as you type (127.0.0.1)")
+    studio.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765; 0: any)")
+    studio.add_argument("--assets", help="folder holding assets/... (default: the article's folder)")
+    studio.add_argument("--article", help="article JSON to open (default: the seed article)")
+    studio.add_argument("--site-name", help="site name (default: SITE_NAME or Newscard)")
+    studio.set_defaults(func=cmd_studio)
 
     demo = sub.add_parser("demo", help="publish an article through the real handler against an embedded S3")
     demo.add_argument(
