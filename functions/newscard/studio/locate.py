@@ -103,7 +103,9 @@ def locate_lines(text: str, locs: list[str]) -> list[int | None]:
     offsets = member_offsets(text)
     lines: list[int | None] = []
     for loc in locs:
-        pointer, line = loc, None
+        line = None
+        # Only JSON pointers name a place in the text (not THEME_* variables); up to the root.
+        pointer = loc if loc.startswith("/") else ""
         while pointer:
             if pointer in offsets:
                 line = text.count("\n", 0, offsets[pointer]) + 1

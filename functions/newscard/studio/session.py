@@ -37,7 +37,7 @@ from newscard.rendering.page import PageContext, PageImage, card_alt, descriptio
 from newscard.studio.locate import locate_lines
 
 # Article fields no card is drawn from (SPEC 3 and 9): editing them re-renders the page only.
-# tests/unit/test_studio_session.py renders cards to prove each of these leaves the card bytes alone.
+# tests/integration/test_studio_session.py renders cards to prove each of these leaves the card bytes alone.
 PAGE_ONLY_FIELDS = frozenset({"slug", "dek", "published_at", "updated_at", "body", "tags", "canonical_url"})
 # Theme controls and the variables that set them in template.yaml (Settings' aliases).
 THEME_VARIABLES = {
@@ -235,15 +235,14 @@ class Studio:
         logo = overrides.get("THEME_LOGO_KEY")
         if isinstance(logo, str) and logo:
             problems.extend(self._logo_problems(logo))
-        if problems:
-            raise ArticleRejected(problems)
         values = {**self.settings.model_dump(by_alias=True), **overrides}
         try:
-            return Settings.model_validate(values)
+            settings = Settings.model_validate(values)
         except ValidationError as error:
-            raise ArticleRejected(
-                [theme_problem(str(detail["loc"][0]), detail["msg"]) for detail in error.errors()]
-            ) from None
+            problems.extend(theme_problem(str(detail["loc"][0]), detail["msg"]) for detail in error.errors())
+        if problems:
+            raise ArticleRejected(problems)
+        return settings
 
     def _logo_problems(self, key: str) -> list[Problem]:
         """A logo is an image under assets/, checked as an article image is."""
