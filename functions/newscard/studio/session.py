@@ -271,7 +271,11 @@ class Studio:
     # Preview ---------------------------------------------------------------------------------
 
     def preview(self, text: str, theme: object = None) -> Preview:
-        """Validate and lay out one state of the editor; cards render in the background."""
+        """Validate and lay out one state of the editor; cards render in the background.
+
+        The cards are queued as soon as what they are drawn from is known (the images a card
+        preview loads, as Publisher.preview does), before the body images and the page.
+        """
         problems: list[Problem] = []
         settings = self.settings
         try:
@@ -279,10 +283,14 @@ class Studio:
         except ArticleRejected as rejection:
             problems.extend(rejection.problems)
         article: Article | None = None
-        images: dict[str, bytes] = {}
+        cards: dict[str, dict[str, Any]] = {}
         try:
             article = parse_article(text.encode("utf-8"))
-            images = load_article_images(article, self.loader, logo_key=settings.theme.logo_key)
+            logo_key = settings.theme.logo_key
+            card_images = load_article_images(article, self.loader, logo_key=logo_key, hero_only=True)
+            if not problems:
+                cards = self._queue_cards(article, card_images, settings)
+            images = load_article_images(article, self.loader, logo_key=logo_key)
         except ArticleRejected as rejection:
             problems.extend(rejection.problems)
         env = self.env_lines(settings)
@@ -293,24 +301,28 @@ class Studio:
                 for p, line in zip(problems, lines, strict=True)
             ]
             return Preview(located, env=env)
-        cards = {}
-        for name in PRESETS:
-            job = self._card_job(article, images, settings, name)
-            card = PRESETS[name]
-            cards[name] = {
-                "digest": job.digest,
-                "url": f"/cards/{name}/{job.digest}",
-                "width": card.width,
-                "height": card.height,
-                "download": f"{article.resolved_slug}-{name}",
-            }
-        self.supersede({f"{name}/{card['digest']}" for name, card in cards.items()})
         served = {src: self._serve_image(images[src]) for _, src in article.image_sources()}
         page = self._page(article, images, settings, served)
         return Preview([], cards, page, self._share(article, settings), env, served)
 
+    def _queue_cards(
+        self, article: Article, images: dict[str, bytes], settings: Settings
+    ) -> dict[str, dict[str, Any]]:
+        cards = {}
+        for name, preset in PRESETS.items():
+            job = self._card_job(article, images, settings, name)
+            cards[name] = {
+                "digest": job.digest,
+                "url": f"/cards/{name}/{job.digest}",
+                "width": preset.width,
+                "height": preset.height,
+                "download": f"{article.resolved_slug}-{name}",
+            }
+        self.supersede({f"{name}/{card['digest']}" for name, card in cards.items()})
+        return cards
+
     def card_digest(self, article: Article, images: dict[str, bytes], settings: Settings, preset: str) -> str:
-        """A name for everything one card is drawn from: same digest, same bytes."""
+        """A name for everything one card is drawn from (images: those a card preview loads)."""
         drawn = article.model_dump(mode="json", exclude=set(PAGE_ONLY_FIELDS))
         hero = drawn.get("hero")
         if isinstance(hero, dict):
@@ -319,8 +331,7 @@ class Studio:
         if isinstance(card, dict) and isinstance(card.get("focal_points"), dict):
             # Another preset's focal point does not move this card.
             card["focal_points"] = {preset: card["focal_points"].get(preset)}
-        body_only = {src for pointer, src in article.image_sources() if pointer.startswith("/body/")}
-        card_images = {src: _sha(data) for src, data in images.items() if src not in body_only}
+        card_images = {src: _sha(data) for src, data in images.items()}
         inputs = {
             "renderer": RENDERER_VERSION,
             "preset": preset,
@@ -356,12 +367,10 @@ class Studio:
         return card
 
     def _hero(self, article: Article, images: dict[str, bytes]) -> Hero:
+        """The decoded hero, shared by the presets (decoding is a large part of one card's time)."""
         drawn = article.model_dump(mode="json", include={"hero", "card"})
-        key = _sha(
-            json.dumps([drawn, sorted(_sha(data) for src, data in images.items())], sort_keys=True).encode(
-                "utf-8"
-            )
-        )
+        inputs = [drawn, sorted(_sha(data) for data in images.values())]
+        key = _sha(json.dumps(inputs, sort_keys=True).encode("utf-8"))
         hero = self._heroes.get(key)
         if hero is None:
             hero = decode_hero(article, images)
