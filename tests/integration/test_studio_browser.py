@@ -414,3 +414,33 @@ def test_keystroke_to_refreshed_og_card(page: Any) -> None:
     # The 300 ms target is for this machine at rest (see the printed load); under any load the
     # studio must stay interactive.
     assert median < 3000
+
+
+def test_hostile_and_right_to_left_articles(page: Any) -> None:
+    """Markup in any field stays text everywhere the studio shows it; Arabic reads right to left."""
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    tag = '<img src=x onerror="window.__pwned=true;alert(1)">'
+    hostile = tag + "</script><script>alert(2)</script>"
+    document = article(page)
+    document.update(headline=hostile, section=tag, dek=hostile)
+    document["body"].append({"type": "quote", "text": hostile, "attribution": hostile})
+    document[tag] = 1  # an unknown field: its name comes back in the problem line
+    set_article(page, document)
+    wait_invalid(page)
+    assert alert_lines(page) == [
+        f"/{tag}: unknown field '{tag}' (check the spelling; unknown fields are not allowed)"
+    ]
+    del document[tag]
+    set_article(page, document)
+    wait_idle(page)
+    assert page.locator(".fb-title").inner_text() == hostile
+    assert page.frame_locator("#page").locator("h1").inner_text() == hostile
+    assert dialogs == [] and page.evaluate("() => window.__pwned === undefined")
+
+    arabic = json.loads((EXAMPLES / "multilingual" / "ar.json").read_text())
+    set_article(page, arabic)
+    wait_idle(page)
+    assert page.locator("#f-headline").evaluate("e => getComputedStyle(e).direction") == "rtl"
+    assert page.frame_locator("#page").locator("html").get_attribute("dir") == "rtl"
+    assert page.locator(".slack-title").evaluate("e => getComputedStyle(e).direction") == "rtl"

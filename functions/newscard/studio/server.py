@@ -183,7 +183,13 @@ def make_handler(studio: Studio, initial_article: str) -> type[BaseHTTPRequestHa
                     HTTPStatus.BAD_REQUEST, [Problem("", 'send {"article": text, "theme": {...}}')]
                 )
                 return
-            preview = studio.preview(text, request.get("theme"))
+            try:
+                preview = studio.preview(text, request.get("theme"))
+            except Exception as error:  # a renderer bug must reach the editor as a problem, not a hang
+                self._problems(
+                    HTTPStatus.INTERNAL_SERVER_ERROR, [Problem("", f"the preview failed: {error!r}")]
+                )
+                return
             self._json(HTTPStatus.OK, preview.as_dict())
 
         def _card(self, preset: str, digest: str) -> None:
