@@ -392,7 +392,8 @@ def test_keystroke_to_refreshed_og_card(page: Any) -> None:
             t.addEventListener('keydown', () => { window.__keyAt = performance.now(); });
         }"""
     )
-    samples = []
+    samples: list[float] = []
+    every_card: list[float] = []
     for key in "XYZWVUTSRQ":
         previous = card_digests(page)["og"]
         page.keyboard.press(key if key.isalpha() else "Space")
@@ -404,12 +405,16 @@ def test_keystroke_to_refreshed_og_card(page: Any) -> None:
         )
         samples.append(page.evaluate("() => window.studio.loaded.og - window.__keyAt"))
         wait_idle(page)  # let square and story finish, so each sample starts from rest
+        every_card.append(
+            page.evaluate("() => Math.max(...Object.values(window.studio.loaded)) - window.__keyAt")
+        )
     median = statistics.median(samples)
     load = os.getloadavg()
     print(
         f"\nstudio keystroke -> og card: median {median:.0f} ms, min {min(samples):.0f}, "
         f"max {max(samples):.0f} over {len(samples)} keystrokes (target < 300 ms); "
-        f"load average {load[0]:.1f} on {os.cpu_count()} cores"
+        f"load average {load[0]:.1f} on {os.cpu_count()} cores; "
+        f"all three cards: median {statistics.median(every_card):.0f} ms"
     )
     # The 300 ms target is for this machine at rest (see the printed load); under any load the
     # studio must stay interactive.

@@ -5,6 +5,10 @@ from __future__ import annotations
 import http.client
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -207,3 +211,29 @@ def test_uploads_become_assets_keys_the_article_can_use(client: Client) -> None:
     assert status == 200 and preview["problems"] == []
     status, _, body = client.request("POST", "/api/upload?name=page.html", b"<html><script>x</script>")
     assert status == 422 and "not a JPEG, PNG or WebP" in body.decode()
+
+
+def test_newscard_studio_starts_serves_the_seed_and_stops() -> None:
+    """The command as an editor runs it: its address on stdout, the seed article, the examples' images."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newscard.cli", "studio", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "THEME_ACCENT": "#123456"},
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("newscard studio: http://127.0.0.1:"), line
+        client = Client(int(line.split("127.0.0.1:")[1].split("/")[0]))
+        status, _, body = client.request("GET", "/api/session", studio=False)
+        session = json.loads(body)
+        assert status == 200 and session["article"] == SEED.read_text()
+        assert session["theme"]["accent"] == "#123456" and "THEME_ACCENT=#123456" in session["env"]
+        status, preview = client.preview(session["article"])
+        assert (
+            status == 200 and preview["problems"] == [] and set(preview["cards"]) == {"og", "square", "story"}
+        )
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
