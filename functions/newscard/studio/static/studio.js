@@ -269,7 +269,10 @@
     const key = JSON.stringify(problems);
     if (key === problemsKey) return;
     problemsKey = key;
-    for (const element of document.querySelectorAll('[aria-invalid]')) element.removeAttribute('aria-invalid');
+    for (const element of document.querySelectorAll('[aria-invalid]')) {
+      element.removeAttribute('aria-invalid');
+      element.removeAttribute('aria-errormessage');
+    }
     errorLines = new Set(problems.map((problem) => problem.line).filter((line) => line));
     drawBackdrop();
     if (!problems.length) {
@@ -283,8 +286,10 @@
       button.type = 'button';
       button.textContent = `${problem.loc}: ${problem.msg}`;
       const targets = fieldsFor(problem.loc);
-      for (const target of targets) target.setAttribute('aria-invalid', 'true');
-      if (problem.line) source.setAttribute('aria-invalid', 'true');
+      for (const target of [...targets, ...(problem.line ? [source] : [])]) {
+        target.setAttribute('aria-invalid', 'true');
+        target.setAttribute('aria-errormessage', 'problems');
+      }
       button.addEventListener('click', () => jumpTo(problem, targets));
       item.append(button);
       list.append(item);
