@@ -219,6 +219,10 @@ def test_card_options_are_written_only_when_set(page: Any) -> None:
         page.locator(selector).fill("")
     page.locator("#f-card-layout").select_option("")
     assert "card" not in article(page)
+    page.locator("#f-card-image-src").fill("assets/starmer-macron-merz.jpg")
+    assert article(page)["card"] == {"image": {"src": "assets/starmer-macron-merz.jpg"}}
+    page.locator("#f-card-image-src").fill("")
+    assert "card" not in article(page)
     wait_idle(page)
     assert card_digests(page) == before
 
