@@ -14,7 +14,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +24,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from newscard import RENDERER_VERSION
 from newscard.dal.memory import MemoryStore
-from newscard.dal.store import ObjectStore, StoredObject
+from newscard.dal.store import ObjectStore
 from newscard.logic.images import ImageLoader, load_article_images
 from newscard.logic.render import Hero, decode_hero, page_url, render_cards
 from newscard.logic.validation import parse_article
@@ -63,51 +63,16 @@ _EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 _CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
-class LayeredAssets:
-    """The assets the studio reads: uploads kept in memory over the --assets folder (read only)."""
+@dataclass(frozen=True)
+class StudioImages(ImageLoader):
+    """Publishing's image loader, with the studio's uploads (kept in memory) over the --assets folder."""
 
-    def __init__(self, uploads: MemoryStore, folder: ObjectStore) -> None:
-        self.uploads = uploads
-        self.folder = folder
+    uploads: MemoryStore = field(default_factory=MemoryStore)
 
-    def get(self, key: str) -> StoredObject:
-        try:
-            return self.uploads.get(key)
-        except NotFound:
-            return self.folder.get(key)
-
-    def put(
-        self,
-        key: str,
-        body: bytes,
-        *,
-        content_type: str,
-        cache_control: str | None = None,
-        metadata: dict[str, str] | None = None,
-        if_match: str | None = None,
-        if_none_match: bool = False,
-    ) -> str:
-        return self.uploads.put(
-            key,
-            body,
-            content_type=content_type,
-            cache_control=cache_control,
-            metadata=metadata,
-            if_match=if_match,
-            if_none_match=if_none_match,
-        )
-
-    def etag(self, key: str) -> str | None:
-        return self.uploads.etag(key) or self.folder.etag(key)
-
-    def delete(self, key: str) -> None:
-        self.uploads.delete(key)
-
-    def exists(self, key: str) -> bool:
-        return self.uploads.exists(key) or self.folder.exists(key)
-
-    def list_keys(self, prefix: str) -> Iterator[str]:
-        yield from sorted({*self.uploads.list_keys(prefix), *self.folder.list_keys(prefix)})
+    def load(self, src: str) -> bytes:
+        if self.uploads.exists(src):
+            return self.uploads.get(src).body
+        return super().load(src)
 
 
 class _Lru[K, V]:
@@ -188,7 +153,7 @@ class Studio:
     ) -> None:
         self.settings = settings
         self.uploads = MemoryStore()
-        self.loader = ImageLoader(LayeredAssets(self.uploads, assets), fetch_https)
+        self.loader = StudioImages(assets, fetch_https, self.uploads)
         self._upload_lock = threading.Lock()
         self._cards: _Lru[str, CardJob] = _Lru(_CACHED_CARDS)
         self._heroes: _Lru[str, Hero] = _Lru(_CACHED_HEROES)
