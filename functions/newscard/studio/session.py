@@ -10,6 +10,7 @@ slower story card) while the response goes back; the browser then fetches them b
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import threading
@@ -57,6 +58,8 @@ _THEME_MESSAGES = {
 MAX_UPLOAD_TOTAL_BYTES = 200 * 1024 * 1024
 UPLOAD_PREFIX = "assets/studio/"
 _CACHED_CARDS = 48
+# How long square and story wait for the og card of the same edit before rendering anyway.
+_OG_HEAD_START_SECONDS = 5.0
 _CACHED_HEROES = 4
 _IMAGE_SRC = TypeAdapter(ImageSrc)
 _EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
@@ -274,8 +277,10 @@ class Studio:
         self, article: Article, images: dict[str, bytes], settings: Settings
     ) -> dict[str, dict[str, Any]]:
         cards = {}
+        first: Future[RenderedCard] | None = None
         for name, preset in PRESETS.items():
-            job = self._card_job(article, images, settings, name)
+            job = self._card_job(article, images, settings, name, after=first)
+            first = first or job.future
             cards[name] = {
                 "digest": job.digest,
                 "url": f"/cards/{name}/{job.digest}",
@@ -308,7 +313,12 @@ class Studio:
         return _sha(json.dumps(inputs, sort_keys=True, ensure_ascii=False).encode("utf-8"))[:32]
 
     def _card_job(
-        self, article: Article, images: dict[str, bytes], settings: Settings, preset: str
+        self,
+        article: Article,
+        images: dict[str, bytes],
+        settings: Settings,
+        preset: str,
+        after: Future[RenderedCard] | None = None,
     ) -> CardJob:
         digest = self.card_digest(article, images, settings, preset)
         key = f"{preset}/{digest}"
@@ -316,16 +326,28 @@ class Studio:
         if existing is not None and not existing.future.cancelled():
             return existing
         lane = self._lanes["og" if preset == "og" else "other"]
-        future = lane.submit(self._render, article, images, settings, preset)
+        future = lane.submit(self._render, article, images, settings, preset, after)
         job = CardJob(preset, digest, future)
         for evicted in self._cards.put(key, job):
             evicted.future.cancel()  # not started yet: nobody is waiting for it any more
         return job
 
     def _render(
-        self, article: Article, images: dict[str, bytes], settings: Settings, preset: str
+        self,
+        article: Article,
+        images: dict[str, bytes],
+        settings: Settings,
+        preset: str,
+        after: Future[RenderedCard] | None = None,
     ) -> RenderedCard:
-        """The same calls as Publisher.preview, with the decoded hero shared by the three presets."""
+        """The same calls as Publisher.preview, with the decoded hero shared by the three presets.
+
+        after is the og card of the same edit: square and story start once it is done, so on a
+        small machine the card people look at first gets the CPU to itself.
+        """
+        if after is not None:
+            with contextlib.suppress(Exception):  # cancelled, failed or slow: render regardless
+                after.exception(timeout=_OG_HEAD_START_SECONDS)
         (card,) = render_cards(
             article, self._hero(article, images), settings, images, presets=[PRESETS[preset]]
         )
