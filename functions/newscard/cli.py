@@ -218,6 +218,9 @@ def cmd_republish(args: argparse.Namespace) -> int:
 def cmd_studio(args: argparse.Namespace) -> int:
     from newscard.studio.server import run_studio
 
+    if args.article and not Path(args.article).is_file():
+        print(f"{args.article}: no such file", file=sys.stderr)
+        return 2
     article = Path(args.article) if args.article else _default_seed()
     return run_studio(
         _local_settings(None, args.site_name),

@@ -237,3 +237,13 @@ def test_newscard_studio_starts_serves_the_seed_and_stops() -> None:
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
+
+
+def test_an_explicit_article_must_exist(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from newscard.cli import main
+
+    assert main(["studio", "--article", str(tmp_path / "missing.json")]) == 2
+    assert "missing.json: no such file" in capsys.readouterr().err
+    latin1 = tmp_path / "old.json"
+    latin1.write_bytes('{"headline": "Caf\xe9"}'.encode("latin-1"))
+    assert initial_article_text(latin1) == '{"headline": "Caf\ufffd"}'

@@ -264,7 +264,8 @@ def run_studio(settings: Settings, *, port: int, assets: Path | None, article: P
 def initial_article_text(path: Path | None) -> str:
     """The article the editor opens with: the given file, or a minimal valid one."""
     if path is not None:
-        return path.read_text(encoding="utf-8-sig")
+        # Not UTF-8? Open it anyway: validation then says what is wrong, located.
+        return path.read_bytes().decode("utf-8-sig", errors="replace")
     return json.dumps(
         {
             "headline": "Write the headline here",
