@@ -264,7 +264,7 @@ def run_studio(settings: Settings, *, port: int, assets: Path | None, article: P
 def initial_article_text(path: Path | None) -> str:
     """The article the editor opens with: the given file, or a minimal valid one."""
     if path is not None:
-        # Not UTF-8? Open it anyway: validation then says what is wrong, located.
+        # Not UTF-8? Open it anyway, with U+FFFD where a byte was not UTF-8, for the editor to fix.
         return path.read_bytes().decode("utf-8-sig", errors="replace")
     return json.dumps(
         {
