@@ -240,6 +240,21 @@ def cmd_republish(args: argparse.Namespace) -> int:
     return 1 if outcome["rejected"] or outcome["source missing"] or outcome["failed"] else 0
 
 
+def cmd_studio(args: argparse.Namespace) -> int:
+    from newscard.studio.server import run_studio
+
+    if args.article and not Path(args.article).is_file():
+        print(f"{args.article}: no such file", file=sys.stderr)
+        return 2
+    article = Path(args.article) if args.article else _default_seed()
+    return run_studio(
+        _local_settings(None, args.site_name),
+        port=args.port,
+        assets=Path(args.assets) if args.assets else None,
+        article=article if article.is_file() else None,
+    )
+
+
 def cmd_reindex(args: argparse.Namespace) -> int:
     """Rebuild the registry (owners, slugs, redirects) and the listings from the site's manifests."""
     import boto3  # noqa: TID251 - the command line is a composition root
@@ -327,6 +342,12 @@ def build_parser() -> argparse.ArgumentParser:
     republish.add_argument("--queue-url", help="fan out through this uploads queue instead of rendering here")
     republish.set_defaults(func=cmd_republish)
 
+    studio = sub.add_parser("studio", help="the editor's studio: cards and page as you type (127.0.0.1)")
+    studio.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765; 0: any)")
+    studio.add_argument("--assets", help="folder holding assets/... (default: the article's folder)")
+    studio.add_argument("--article", help="article JSON to open (default: the seed article)")
+    studio.add_argument("--site-name", help="site name (default: SITE_NAME or Newscard)")
+    studio.set_defaults(func=cmd_studio)
     reindex = sub.add_parser(
         "reindex", help="rebuild the article registry and listings from the manifests in the site bucket"
     )
