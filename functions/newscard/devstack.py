@@ -442,7 +442,17 @@ def serve_site(stack: DevStack, host: str, port: int) -> ThreadingHTTPServer:
             self.do_GET()  # send_head semantics: the headers of GET, no body (see below)
 
         def do_GET(self) -> None:
-            key = site_key_for(urlsplit(self.path).path)
+            path = urlsplit(self.path).path
+            last = path.rsplit("/", 1)[-1]
+            if last and "." not in last and site_key_for(path) is not None:
+                # /articles/<slug> without the slash: 301 to it, as the CloudFront function does,
+                # so the page's relative links resolve.
+                self.send_response(301)
+                self.send_header("Location", path + "/")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            key = site_key_for(path)
             try:
                 if key is None:
                     raise NotFound(self.path)

@@ -289,6 +289,9 @@ def test_the_dev_servers_answer_head_bad_lengths_and_hidden_paths_like_aws(
     # HEAD: GET's headers, no body (CloudFront), not 501
     status, headers, body = _raw_request(site_port, b"HEAD /feed.xml HTTP/1.1\r\nHost: x\r\n\r\n")
     assert (status, headers["content-length"], body) == (200, "7", b"")
+    # A directory URL without its slash is redirected to it, as at the edge
+    status, headers, _ = _raw_request(site_port, b"GET /articles/a-slug HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert (status, headers["location"]) == (301, "/articles/a-slug/")
     # The site index is hidden however its slash is spelled
     for path in (b"/_index/articles.json", b"/%2F_index/articles.json", b"/%5Findex/articles.json"):
         assert _raw_request(site_port, b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n")[0] == 404
