@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Any
 from xml.etree import ElementTree
 
+import boto3
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -35,6 +36,7 @@ from tests.conftest import (
     ARTICLES_BUCKET,
     ENVIRONMENT,
     SITE_BUCKET,
+    STATE_TABLE,
     LambdaContext,
     _fresh_handler_module,
     load_event,
@@ -245,10 +247,10 @@ class _Stack:
 
     def __init__(self, s3: Any, api: ModuleType) -> None:
         self._s3, self._api = s3, api
-        self.names = {"SiteBucket": SITE_BUCKET}
+        self.names = {"SiteBucket": SITE_BUCKET, "SiteStateTable": STATE_TABLE}
 
     def client(self, name: str) -> Any:
-        return self._s3
+        return self._s3 if name == "s3" else boto3.client(name, region_name="us-east-1")
 
     def api_handler(self) -> ModuleType:
         return self._api
