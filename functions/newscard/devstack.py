@@ -554,7 +554,13 @@ def serve_site(stack: DevStack, host: str, port: int) -> ThreadingHTTPServer:
             self.do_GET()  # send_head semantics: the headers of GET, no body (see below)
 
         def do_GET(self) -> None:
-            target = redirect_for(registry, urlsplit(self.path).path)
+            path = urlsplit(self.path).path
+            target = redirect_for(registry, path)
+            if target is None and site_key_for(path) is not None:
+                last = path.rsplit("/", 1)[-1]
+                # /articles/<slug> without the slash: 301 to it, as the CloudFront function does,
+                # so the page's relative links resolve.
+                target = path + "/" if last and "." not in last else None
             if target is not None:
                 # A former slug: a permanent redirect, as the CloudFront function answers from its store.
                 self.send_response(301)
@@ -562,7 +568,7 @@ def serve_site(stack: DevStack, host: str, port: int) -> ThreadingHTTPServer:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            key = site_key_for(urlsplit(self.path).path)
+            key = site_key_for(path)
             try:
                 if key is None:
                     raise NotFound(self.path)

@@ -171,6 +171,11 @@ def p3_jpeg() -> bytes:
     return encode(image, "JPEG", quality=95, icc_profile=display_p3_profile())
 
 
+def p3_palette_png() -> bytes:
+    image = Image.new("RGB", (800, 500), P3_COLOUR).quantize(16)
+    return encode(image, "PNG", icc_profile=display_p3_profile())
+
+
 def palette_png() -> bytes:
     return encode(photo((600, 400)).quantize(64), "PNG")
 

@@ -42,10 +42,10 @@ def test_a_poison_message_reaches_the_dlq_and_the_rest_of_the_batch_succeeds(
 
     real_render = publish.render_article
 
-    def render_that_always_fails_for_poison(article: Any, *args: Any, **kwargs: Any) -> Any:
+    def render_that_always_fails_for_poison(article: Any, *args: Any, **options: Any) -> Any:
         if article.resolved_slug == "poison":
             raise RuntimeError("a renderer bug that no retry can fix")
-        return real_render(article, *args, **kwargs)
+        return real_render(article, *args, **options)
 
     monkeypatch.setattr(publish, "render_article", render_that_always_fails_for_poison)
     s3, sqs = stack.client("s3"), stack.client("sqs")
@@ -78,3 +78,5 @@ def test_a_poison_message_reaches_the_dlq_and_the_rest_of_the_batch_succeeds(
     assert "articles/good/index.html" in keys and not any("poison" in key for key in keys)
     report = json.loads(s3.get_object(Bucket=bucket, Key="reports/poison.json")["Body"].read())
     assert report["status"] == "failed"
+    # Written on the last delivery: it says where the message went, not "will be retried"
+    assert "dead-letter queue" in report["errors"][0]["msg"], report

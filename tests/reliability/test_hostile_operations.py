@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Any
 from xml.etree import ElementTree
 
+import boto3
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -35,6 +36,7 @@ from tests.conftest import (
     ARTICLES_BUCKET,
     ENVIRONMENT,
     SITE_BUCKET,
+    STATE_TABLE,
     LambdaContext,
     _fresh_handler_module,
     load_event,
@@ -245,10 +247,10 @@ class _Stack:
 
     def __init__(self, s3: Any, api: ModuleType) -> None:
         self._s3, self._api = s3, api
-        self.names = {"SiteBucket": SITE_BUCKET}
+        self.names = {"SiteBucket": SITE_BUCKET, "SiteStateTable": STATE_TABLE}
 
     def client(self, name: str) -> Any:
-        return self._s3
+        return self._s3 if name == "s3" else boto3.client(name, region_name="us-east-1")
 
     def api_handler(self) -> ModuleType:
         return self._api
@@ -289,6 +291,9 @@ def test_the_dev_servers_answer_head_bad_lengths_and_hidden_paths_like_aws(
     # HEAD: GET's headers, no body (CloudFront), not 501
     status, headers, body = _raw_request(site_port, b"HEAD /feed.xml HTTP/1.1\r\nHost: x\r\n\r\n")
     assert (status, headers["content-length"], body) == (200, "7", b"")
+    # A directory URL without its slash is redirected to it, as at the edge
+    status, headers, _ = _raw_request(site_port, b"GET /articles/a-slug HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert (status, headers["location"]) == (301, "/articles/a-slug/")
     # The site index is hidden however its slash is spelled
     for path in (b"/_index/articles.json", b"/%2F_index/articles.json", b"/%5Findex/articles.json"):
         assert _raw_request(site_port, b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n")[0] == 404

@@ -217,8 +217,9 @@ def test_a_multi_picture_camera_jpeg_publishes_its_first_frame(door: Door) -> No
     assert blue > 180 and red < 60  # the first frame (blue), not the second (red)
 
 
-def test_a_display_p3_photo_is_converted_to_srgb(door: Door) -> None:
-    outcome = door(with_hero(), {"assets/photo": images.p3_jpeg()})
+@pytest.mark.parametrize("make", [images.p3_jpeg, images.p3_palette_png])
+def test_a_display_p3_photo_is_converted_to_srgb(door: Door, make: Callable[[], bytes]) -> None:
+    outcome = door(with_hero(), {"assets/photo": make()})
     assert outcome.status == "published", outcome
     red, green, blue = _centre(outcome.hero)
     # P3 (200, 90, 60) is more saturated than sRGB (200, 90, 60): red up, blue down. Untouched, it

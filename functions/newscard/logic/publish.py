@@ -37,7 +37,7 @@ from newscard.logic.render import (
 from newscard.logic.site_index import SiteIndexer, entry_for
 from newscard.logic.validation import check_publishable_now, parse_article
 from newscard.models.article import SLUG_MAX, Article
-from newscard.models.errors import NotFound, Problem, SlugConflict
+from newscard.models.errors import ArticleRejected, NotFound, Problem, SlugConflict
 from newscard.models.manifest import Manifest, OutputFile
 from newscard.models.settings import Settings
 from newscard.models.site_index import IndexEntry
@@ -196,9 +196,17 @@ class Publisher:
                             replace(state, sequencer=sequencer), token=held.token, keep_until=held.until
                         )
                     return PublishOutcome("unchanged", manifest, timer.phases)
-            outcome = self._render_and_commit(
-                article, raw, held, target, source_sha256=source_sha256, sequencer=sequencer, timer=timer
-            )
+            try:
+                outcome = self._render_and_commit(
+                    article, raw, held, target, source_sha256=source_sha256, sequencer=sequencer, timer=timer
+                )
+            except ArticleRejected:
+                # A rejected upload (a broken image, say) keeps no slug it claimed for this attempt:
+                # the commit drops claims the state does not need, so it cannot squat the slug and
+                # push the good article with that headline to a suffixed one.
+                with contextlib.suppress(Exception):
+                    held.state = self.registry.commit(held.state, token=held.token)
+                raise
         return outcome
 
     def publish_http(self, raw: bytes, *, slug: str | None = None) -> PublishOutcome:

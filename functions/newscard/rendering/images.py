@@ -169,6 +169,10 @@ def normalise(image: Image.Image, *, keep_alpha: bool = False) -> Image.Image:
         image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
     elif image.mode == "F":
         image = image.point(lambda value: value * 255).convert("L")
+    elif image.mode in ("P", "PA"):
+        # Palette colours are described by the file's RGB profile, if any: expand them first.
+        transparent = image.mode == "PA" or "transparency" in image.info
+        image = image.convert("RGBA" if transparent else "RGB")
     image = to_srgb(image)
     if keep_alpha:
         return image.convert("RGBA")
