@@ -280,6 +280,8 @@ ALLOWED_TAGS = {
     "h2",
     "time",
     "figure",
+    "picture",
+    "source",
     "img",
     "figcaption",
     "span",

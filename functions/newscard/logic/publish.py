@@ -6,11 +6,13 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from typing import Literal
 
 from newscard import RENDERER_VERSION
 from newscard.dal.store import ObjectStore
+from newscard.logic.brand import publish_brand
 from newscard.logic.images import ImageLoader, load_article_images
 from newscard.logic.render import (
     SHORT,
@@ -27,6 +29,7 @@ from newscard.logic.validation import parse_article
 from newscard.models.errors import NotFound
 from newscard.models.manifest import Manifest, OutputFile
 from newscard.models.settings import Settings
+from newscard.rendering.brand import Brand
 from newscard.rendering.cards import PRESETS, RenderedCard
 from newscard.rendering.site import SiteInfo
 
@@ -66,10 +69,24 @@ class Publisher:
     # Where sources published over HTTP are kept (api/<slug>.json), so republish can re-render them.
     sources: ObjectStore | None = None
 
+    @cached_property
+    def brand(self) -> Brand:
+        """The site's brand, made once per process; its files (logo copy, icons) are written before
+        any page that names them. Content-addressed under brand/ and shared by every page, so no
+        article's cleanup removes them."""
+        brand = publish_brand(self.settings, self.images, self.site)
+        return brand
+
     @property
     def indexer(self) -> SiteIndexer:
         """Front page, sections, feed and sitemap: updated after every publish and unpublish."""
-        site = SiteInfo(self.settings.site_name, self.settings.site_base_url, self.settings.site_language)
+        site = SiteInfo(
+            self.settings.site_name,
+            self.settings.site_base_url,
+            self.settings.site_language,
+            brand=self.brand,
+            twitter_site=self.settings.twitter_site,
+        )
         return SiteIndexer(self.site, site, clock=self.clock)
 
     def read_manifest(self, slug: str) -> Manifest | None:
@@ -112,7 +129,7 @@ class Publisher:
         image_bytes = load_article_images(article, self.images, logo_key=self.settings.theme.logo_key)
         timer.lap("load_images")
         card_timings: dict[str, float] = {}
-        objects = render_article(article, image_bytes, self.settings, card_timings)
+        objects = render_article(article, image_bytes, self.settings, card_timings, brand=self.brand)
         timer.lap("render")
         timer.phases.update(card_timings)  # per preset, inside "render": the handler emits them as metrics
 
