@@ -27,7 +27,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 CHROMIUM = "/usr/bin/chromium"
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+}
 ENVIRONMENT = {
     "ARTICLES_BUCKET": "newscard-articles-local",
     "SITE_BUCKET": "newscard-site-local",
@@ -81,7 +86,10 @@ def measure(url: str) -> dict[str, Any]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         context = browser.new_context(**PHONE)  # type: ignore[arg-type]
         page = context.new_page()
-        page.on("requestfinished", lambda r: loaded.append((r.url, r.resource_type, r.sizes()["responseBodySize"])))
+        page.on(
+            "requestfinished",
+            lambda r: loaded.append((r.url, r.resource_type, r.sizes()["responseBodySize"])),
+        )
         page.goto(url, wait_until="networkidle")
         on_load = list(loaded)
         height = page.evaluate("document.documentElement.scrollHeight")

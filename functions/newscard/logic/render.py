@@ -171,7 +171,9 @@ def render_article(
         variants = []
         kinds = responsive.formats() if is_hero else responsive.body_formats()
         for rendition in responsive.render_renditions(base, kinds=kinds):
-            key = _hashed_key(f"images/{slug}", f"{name}-{rendition.width}", rendition.data, rendition.extension)
+            key = _hashed_key(
+                f"images/{slug}", f"{name}-{rendition.width}", rendition.data, rendition.extension
+            )
             objects.append(
                 SiteObject(
                     key,
@@ -184,7 +186,14 @@ def render_article(
                     rendition.height,
                 )
             )
-            variants.append(ImageVariant(path=key, width=rendition.width, height=rendition.height, content_type=rendition.content_type))
+            variants.append(
+                ImageVariant(
+                    path=key,
+                    width=rendition.width,
+                    height=rendition.height,
+                    content_type=rendition.content_type,
+                )
+            )
         page_images[src] = PageImage(tuple(variants))
     if timings_ms is not None:
         timings_ms["page_images"] = round((time.perf_counter() - started) * 1000, 1)

@@ -88,7 +88,11 @@ def canonical_url(article: Article, context: PageContext) -> str:
 
 def publisher_jsonld(brand: Brand, site_url: str) -> dict[str, Any]:
     """The newsroom as schema.org sees it: a NewsMediaOrganization (an Organization) with its logo."""
-    publisher: dict[str, Any] = {"@type": "NewsMediaOrganization", "name": brand.site_name, "url": site_url + "/"}
+    publisher: dict[str, Any] = {
+        "@type": "NewsMediaOrganization",
+        "name": brand.site_name,
+        "url": site_url + "/",
+    }
     # Google wants a logo for the publisher; without one the touch icon (initial on the accent) stands in.
     logo = brand.logo or brand.touch_icon
     publisher["logo"] = {

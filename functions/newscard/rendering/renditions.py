@@ -83,7 +83,10 @@ def encode(image: Image.Image, content_type: str) -> bytes:
 
 
 def render_renditions(
-    source: Image.Image | Photo, widths: tuple[int, ...] = PAGE_WIDTHS, *, kinds: tuple[str, ...] | None = None
+    source: Image.Image | Photo,
+    widths: tuple[int, ...] = PAGE_WIDTHS,
+    *,
+    kinds: tuple[str, ...] | None = None,
 ) -> list[Rendition]:
     """Every width in every format of kinds (default: all this Pillow encodes), widest first."""
     kinds = formats() if kinds is None else kinds

@@ -54,7 +54,12 @@ def share_image(entries: list[IndexEntry], site: SiteInfo) -> dict[str, Any]:
             return {"url": url, "width": best.width, "height": best.height, "alt": entry.image.alt}
     brand = site.page_brand
     picture = brand.logo or brand.touch_icon
-    return {"url": f"{site.base_url}/{picture.key}", "width": picture.width, "height": picture.height, "alt": site.name}
+    return {
+        "url": f"{site.base_url}/{picture.key}",
+        "width": picture.width,
+        "height": picture.height,
+        "alt": site.name,
+    }
 
 
 def _page_chrome(site: SiteInfo) -> dict[str, Any]:
