@@ -69,7 +69,12 @@ def catalog_names(language: str) -> list[str]:
 
 @lru_cache(maxsize=64)
 def translations(language: str) -> gettext.NullTranslations:
-    return gettext.translation(DOMAIN, LOCALE_DIR, languages=catalog_names(language), fallback=True)
+    """The most specific catalog there is for the tag (gettext's own search would try zh before
+    zh_Hant, since it expands each name to its bare language first); English without one."""
+    for name in catalog_names(language):
+        if (LOCALE_DIR / name / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file():
+            return gettext.translation(DOMAIN, LOCALE_DIR, languages=[name])
+    return gettext.NullTranslations()
 
 
 @lru_cache(maxsize=64)
