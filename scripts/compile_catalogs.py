@@ -7,9 +7,9 @@ The .mo files are committed rather than built: the Lambda build (functions/Makef
 editable install then need no compile step, and gettext reads .mo natively at a cold start. The
 unit tests run --check's comparison, so a .po edited without recompiling fails CI.
 
-New words: mark them N_("...") in functions/newscard/rendering/i18n.py, then
-`.venv/bin/pybabel extract -k N_ -o functions/newscard/rendering/locale/newscard.pot functions/newscard/rendering/i18n.py`
-and `.venv/bin/pybabel update -D newscard -i .../newscard.pot -d functions/newscard/rendering/locale`.
+New words: mark them N_("...") in functions/newscard/rendering/i18n.py, then (in
+functions/newscard/rendering) `pybabel extract -k N_ -o locale/newscard.pot i18n.py` and
+`pybabel update -D newscard -i locale/newscard.pot -d locale`, translate, and run this script.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 from typing import Literal
 
 from newscard import RENDERER_VERSION

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from newscard.models.article import Article
-from newscard.models.settings import Settings
 from newscard.models.manifest import OutputFile
+from newscard.models.settings import Settings
 from newscard.models.site_index import ImageVariant
 from newscard.rendering import images
 from newscard.rendering import renditions as responsive

@@ -19,7 +19,7 @@ DOMAIN = "newscard"
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention that pybabel extract looks for
+def N_(message: str) -> str:
     """Mark a message for extraction; it is translated where it is used, per page language."""
     return message
 

@@ -92,7 +92,7 @@ def render_renditions(
     kinds = formats() if kinds is None else kinds
     photo = as_photo(source)
     width, height = photo.size
-    renditions = []
+    renditions: list[Rendition] = []
     for target in sorted(rendition_widths(width, widths), reverse=True):
         size = (target, max(1, round(height * target / width)))
         image = photo.resample(size, (0, 0, width, height))
