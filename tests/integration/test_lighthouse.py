@@ -113,3 +113,20 @@ def reports(site: tuple[str, dict[str, str]]) -> dict[str, dict[str, Any]]:
 def test_lighthouse_scores_at_least_95(reports: dict[str, dict[str, Any]], page: str, category: str) -> None:
     report = reports[page]
     assert report["categories"][category]["score"] >= MINIMUM, failing_audits(report)
+
+
+# What a phone (390x844 at 3x) downloads for the front page of this 4-article site, on load.
+# Before responsive images: 124.5 KB (117 KB of full-size JPEGs); after: 37 KB (34 KB of AVIF).
+# scripts/page_weight.py measures the 9-article example site the same way (341 KB -> 129 KB).
+PHONE_FRONT_PAGE_BUDGET = 60_000
+
+
+def test_a_phone_downloads_little_for_the_front_page(site: tuple[str, dict[str, str]]) -> None:
+    from scripts.page_weight import measure
+
+    base, _ = site
+    weight = measure(base)
+    print(f"front page on a phone: {weight}")
+    assert weight["on_load"]["bytes"] <= PHONE_FRONT_PAGE_BUDGET
+    # and lazy loading leaves pictures below the fold for later
+    assert weight["scrolled"]["requests"] >= weight["on_load"]["requests"]
