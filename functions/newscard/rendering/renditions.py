@@ -4,15 +4,15 @@ Pages offer every width in every format and let the browser pick by `sizes` and 
 JPEG set is the fallback every browser decodes (and the one og:image, JSON-LD and the feed use).
 Widths are capped at the photo's own width (no upscaling).
 
-Encode cost, measured on a 1600x1067 photo (three widths, same process, loaded 2-core machine):
-JPEG ~50 ms / 118 KB; WebP method 2 ~200-300 ms / 61 KB (method 4, the default, ~500 ms / 56 KB);
-AVIF speed 10 ~450-550 ms / 70 KB (speed 8 ~1.3-1.7 s / 53 KB). AVIF is encoded where Pillow has
-it, single-threaded so its bytes are reproducible and a Lambda's one vCPU is not oversubscribed,
-and for the hero only: AVIF costs twice WebP for similar bytes at these settings, so it is spent on
-the picture that is the article's largest paint and every listing's thumbnail, not on body images
-that load lazily below the fold.
-A 1600 px width would double the encode time for the one layout that could use it (the hero on a
-2x desktop): 1200 px is the widest rendition.
+Encode cost for one photo at the three widths (1200/800/400 px, best of five on a loaded 2-core
+machine): JPEG q80 113 ms / 106 KB; WebP method 2 612 ms / 55 KB (method 0: 350 ms / 73 KB;
+method 4, the default: 905 ms / 50 KB); AVIF speed 10 q40 919 ms / 50 KB (q50: 1117 ms / 66 KB,
+more bytes than WebP, which would defeat its purpose). AVIF is encoded where Pillow has it,
+single-threaded so its bytes are reproducible and a Lambda's one vCPU is not oversubscribed, and
+for the hero only: it costs half again WebP for ~10% fewer bytes, so it is spent on the picture
+that is the article's largest paint and every listing's thumbnail, not on body images that load
+lazily below the fold. A 1600 px width would double the encode time for the one layout that could
+use it (the hero on a 2x desktop): 1200 px is the widest rendition.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def rendition_widths(source_width: int, widths: tuple[int, ...] = PAGE_WIDTHS) -
 def encode(image: Image.Image, content_type: str) -> bytes:
     buffer = io.BytesIO()
     if content_type == AVIF:
-        image.save(buffer, "AVIF", quality=50, speed=10, max_threads=1)
+        image.save(buffer, "AVIF", quality=40, speed=10, max_threads=1)
     elif content_type == WEBP:
         image.save(buffer, "WEBP", quality=72, method=2)
     else:
