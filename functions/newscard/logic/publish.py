@@ -74,8 +74,7 @@ class Publisher:
         """The site's brand, made once per process; its files (logo copy, icons) are written before
         any page that names them. Content-addressed under brand/ and shared by every page, so no
         article's cleanup removes them."""
-        brand = publish_brand(self.settings, self.images, self.site)
-        return brand
+        return publish_brand(self.settings, self.images, self.site)
 
     @property
     def indexer(self) -> SiteIndexer:
