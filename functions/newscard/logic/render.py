@@ -132,12 +132,18 @@ def render_article(
     image_bytes: dict[str, bytes],
     settings: Settings,
     timings_ms: dict[str, float] | None = None,
+    *,
+    slug: str | None = None,
     brand: Brand | None = None,
 ) -> list[SiteObject]:
     """Cards and image renditions first, the page that references them last (card timings as render_cards,
-    plus page_images: every responsive rendition). The brand's own files (logo, icons) are the
-    caller's to publish (they are site-wide, not the article's); without one it is made from the settings."""
-    slug = article.resolved_slug
+    plus page_images: every responsive rendition).
+
+    slug is where the registry says the article lives (fixed at first publish); by default the
+    article's own. The brand's own files (logo, icons) are the caller's to publish (they are
+    site-wide, not the article's); without one it is made from the settings.
+    """
+    slug = slug or article.resolved_slug
     objects: list[SiteObject] = []
 
     decoded = decode_hero(article, image_bytes)
