@@ -209,7 +209,12 @@ class DevStack:
         return str(attributes["Attributes"]["QueueArn"])
 
     def function_environment(self) -> dict[str, str]:
-        """The Globals environment of template.yaml, with local names for its references."""
+        """The Globals environment of template.yaml, with local names for its references.
+
+        A variable set from a template parameter (SITE_NAME, SITE_LANGUAGE, THEME_*, ...) takes its
+        value from this process's environment when set there, as a deploy takes it from a parameter
+        override; otherwise the parameter's default. Resource names are always the local ones.
+        """
         parameters = self.template.get("Parameters", {})
         # Locally the site is served from a folder or localhost, not from the CloudFront domain.
         local = {"SITE_BASE_URL": self.site_base_url}
@@ -220,7 +225,12 @@ class DevStack:
                 value = local[name]
             elif isinstance(value, dict) and "Ref" in value:
                 ref = value["Ref"]
-                value = self.names[ref] if ref in self.names else parameters[ref].get("Default", "")
+                if ref in self.names:
+                    value = self.names[ref]
+                elif os.environ.get(name):
+                    value = os.environ[name]
+                else:
+                    value = parameters[ref].get("Default", "")
             elif isinstance(value, dict):
                 raise ValueError(f"devstack cannot resolve {name}: {value}")
             resolved[name] = str(value)

@@ -17,11 +17,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from typing import Literal
 
 from newscard import RENDERER_VERSION
 from newscard.dal.registry import ArticleBusy, ArticleState, MemoryRegistry, Pending, Registry, SlugTaken
 from newscard.dal.store import ObjectStore
+from newscard.logic.brand import publish_brand
 from newscard.logic.images import ImageLoader, load_article_images
 from newscard.logic.render import (
     SHORT,
@@ -41,6 +43,7 @@ from newscard.models.errors import ArticleRejected, NotFound, Problem, SlugConfl
 from newscard.models.manifest import Manifest, OutputFile
 from newscard.models.settings import Settings
 from newscard.models.site_index import IndexEntry
+from newscard.rendering.brand import Brand
 from newscard.rendering.cards import PRESETS, RenderedCard
 from newscard.rendering.site import SiteInfo
 
@@ -138,10 +141,23 @@ class Publisher:
     lease_clock: Callable[[], float] = field(default=time.time, repr=False)
     busy_wait: float = BUSY_WAIT_SECONDS
 
+    @cached_property
+    def brand(self) -> Brand:
+        """The site's brand, made once per process; its files (logo copy, icons) are written before
+        any page that names them. Content-addressed under brand/ and shared by every page, so no
+        article's cleanup removes them."""
+        return publish_brand(self.settings, self.images, self.site)
+
     @property
     def indexer(self) -> SiteIndexer:
         """Front page, sections, feed and sitemap: updated after every publish and unpublish."""
-        site = SiteInfo(self.settings.site_name, self.settings.site_base_url, self.settings.site_language)
+        site = SiteInfo(
+            self.settings.site_name,
+            self.settings.site_base_url,
+            self.settings.site_language,
+            brand=self.brand,
+            twitter_site=self.settings.twitter_site,
+        )
         return SiteIndexer(self.site, site, clock=self.clock)
 
     def read_manifest(self, slug: str) -> Manifest | None:
@@ -231,7 +247,9 @@ class Publisher:
         image_bytes = load_article_images(article, self.images, logo_key=self.settings.theme.logo_key)
         timer.lap("load_images")
         card_timings: dict[str, float] = {}
-        objects = render_article(article, image_bytes, self.settings, card_timings, slug=slug)
+        objects = render_article(
+            article, image_bytes, self.settings, card_timings, slug=slug, brand=self.brand
+        )
         timer.lap("render")
         timer.phases.update(card_timings)  # per preset, inside "render": the handler emits them as metrics
 

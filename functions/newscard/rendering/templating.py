@@ -11,7 +11,7 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from newscard.rendering import i18n
+from newscard.rendering import i18n, renditions
 
 
 def json_for_script(value: Any) -> Markup:
@@ -66,4 +66,7 @@ def environment() -> Environment:
     env.filters["short_date"] = i18n.format_date_only
     env.filters["names"] = i18n.format_names
     env.globals["labels"] = i18n.labels
+    env.globals["source_sets"] = renditions.source_sets
+    env.globals["fallback"] = renditions.fallback
+    env.globals["srcset"] = renditions.srcset
     return env
