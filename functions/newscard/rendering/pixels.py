@@ -73,19 +73,20 @@ def darkening_for(brightest: float, text_luminance: float, target: float) -> flo
     """The black scrim strength (0..1, on the mask's 8-bit steps) at which light text on a region
     whose brightest pixel has luminance `brightest` reaches `target` contrast.
 
-    After scaling every channel by k, no pixel is brighter than a grey of luminance `brightest`
-    scaled by k (the concavity argument in the module docstring); half an 8-bit step covers the
-    blend's rounding.
+    Scaling every channel by k leaves no pixel brighter than a grey of luminance `brightest`
+    scaled by k (the concavity argument in the module docstring): solved for k in closed form,
+    then checked against darkened_bound, which also counts the blend's rounding.
     """
     allowed = (text_luminance + 0.05) / target - 0.05
     if allowed <= 0:
         return 1.0
-    if brightest <= allowed:
+    if darkened_bound(brightest, 0.0) <= allowed:
         return 0.0
-    grey = linear_to_srgb(brightest)
-    room = linear_to_srgb(allowed) - 0.5 / 255
-    factor = max(0.0, room / grey)
-    return _mask_level(1 - factor) / 255
+    factor = max(0.0, (linear_to_srgb(allowed) - 1 / 255) / linear_to_srgb(brightest))
+    level = _mask_level(1 - factor)
+    while level < 255 and darkened_bound(brightest, level / 255) > allowed:
+        level += 1
+    return level / 255
 
 
 def lightening_for(minima: tuple[float, float, float], text_luminance: float, target: float) -> float:
@@ -95,20 +96,14 @@ def lightening_for(minima: tuple[float, float, float], text_luminance: float, ta
     image, so the luminance of those raised minima bounds every pixel from below.
     """
     needed = (text_luminance + 0.05) * target - 0.05
-    if needed >= 1:
-        return 1.0
-
-    def floor_at(level: int) -> float:
-        alpha = level / 255
-        raised = (c + alpha * (1 - c) - 0.5 / 255 for c in minima)
-        return sum(w * srgb_to_linear(max(0.0, v)) for w, v in zip(_WCAG_WEIGHTS, raised, strict=True))
-
-    low, high = 0, 255
-    if floor_at(low) >= needed:
+    if lightened_bound(minima, 0.0) >= needed:
         return 0.0
+    if lightened_bound(minima, 1.0) < needed:
+        return 1.0
+    low, high = 0, 255
     while high - low > 1:  # the smallest mask level that reaches the target
         middle = (low + high) // 2
-        low, high = (low, middle) if floor_at(middle) >= needed else (middle, high)
+        low, high = (low, middle) if lightened_bound(minima, middle / 255) >= needed else (middle, high)
     return high / 255
 
 
@@ -158,6 +153,20 @@ def _scaled(mask: Image.Image, alpha: float) -> Image.Image:
     return mask.point([(v * level + 127) // 255 for v in range(256)])
 
 
+def darkened_bound(brightest: float, alpha: float) -> float:
+    """The most luminous any pixel of a region whose brightest pixel is `brightest` can be after
+    a black shade of strength alpha (see the module docstring; one 8-bit step for rounding)."""
+    grey = linear_to_srgb(brightest)
+    return srgb_to_linear(min(1.0, (1 - alpha) * grey + 1 / 255))
+
+
+def lightened_bound(minima: tuple[float, float, float], alpha: float) -> float:
+    """The least luminous any pixel of a region with these channel minima can be after a white
+    shade of strength alpha (one 8-bit step for rounding)."""
+    raised = (max(0.0, c + alpha * (1 - c) - 1 / 255) for c in minima)
+    return sum(w * srgb_to_linear(v) for w, v in zip(_WCAG_WEIGHTS, raised, strict=True))
+
+
 def shade(
     canvas: Image.Image,
     *,
@@ -167,25 +176,44 @@ def shade(
     block_alpha: float,
     colour: tuple[int, int, int],
     feather: int,
+    behind_block: Image.Image | None = None,
 ) -> None:
-    """Shade the canvas in place toward colour in one paste: base_alpha over the full width from
-    the ramp down (eased in over ramp[0]..ramp[1]), and inside block (feathered by `feather` px)
-    as much more as makes block_alpha there. Pixels above the ramp and the patch stay untouched."""
+    """Shade the canvas in place toward colour: base_alpha over the full width from the ramp
+    down (eased in over ramp[0]..ramp[1]), and inside block (feathered by `feather` px) as much
+    more as makes block_alpha there. Pixels above the ramp and outside the patch stay untouched.
+
+    Under the block the shade is uniform, so those pixels are one blend of the block (pass its
+    unshaded pixels as behind_block if already cropped); only the feathered ring around it goes
+    through the gradient mask, a third of the area of a masked paste of the whole region.
+    """
     base_alpha = min(base_alpha, block_alpha)
-    if block_alpha <= 0:
+    level = _mask_level(block_alpha)
+    if level <= 0:
         return
     width, height = canvas.size
-    region_top = max(0, min(ramp[0], block[1] - feather))
+    left, top, right, bottom = block
+    region_top = max(0, min(ramp[0], top - feather))
     base, patch = _unit_masks(canvas.size, region_top, ramp, block, feather)
     # Shades compose multiplicatively: (1 - base)(1 - extra) = 1 - block_alpha under the text.
-    extra = 1 - (1 - block_alpha) / (1 - base_alpha) if base_alpha < 1 else 0.0
+    extra = 1 - (1 - level / 255) / (1 - base_alpha) if base_alpha < 1 else 0.0
     if extra <= 0:
         mask = _scaled(base, base_alpha)
     elif base_alpha <= 0:
         mask = _scaled(patch, extra)
     else:
         mask = ImageChops.screen(_scaled(base, base_alpha), _scaled(patch, extra))
-    canvas.paste(colour, (0, region_top, width, height), mask)
+    ring = [
+        (0, region_top, width, top),
+        (0, top, left, bottom),
+        (right, top, width, bottom),
+        (0, bottom, width, height),
+    ]
+    for x0, y0, x1, y1 in ring:
+        if x1 > x0 and y1 > y0:
+            canvas.paste(colour, (x0, y0, x1, y1), mask.crop((x0, y0 - region_top, x1, y1 - region_top)))
+    inside = behind_block if behind_block is not None else canvas.crop(block)
+    flat = Image.new("RGB", inside.size, colour)
+    canvas.paste(Image.blend(inside, flat, level / 255), (left, top))
 
 
 class InkMask:
