@@ -110,7 +110,8 @@ def _encode(canvas: Image.Image, *, photographic: bool, max_bytes: int | None) -
         png = images.encode_png(canvas)
         if max_bytes is None or len(png) <= max_bytes:
             return png, "image/png", "png"
-    return images.encode_jpeg(canvas, max_bytes=max_bytes), "image/jpeg", "jpg"
+    # Plain Huffman tables: the card is encoded once per publish, on the critical path (images.py).
+    return images.encode_jpeg(canvas, max_bytes=max_bytes, optimize=False), "image/jpeg", "jpg"
 
 
 @dataclass(frozen=True)

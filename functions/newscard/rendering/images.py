@@ -142,14 +142,19 @@ def web_rendition(source: Image.Image | Photo, max_width: int) -> Image.Image:
     return photo.level(reduction_factor(photo.size[0], max_width))
 
 
-def encode_jpeg(image: Image.Image, *, quality: int = 85, max_bytes: int | None = None) -> bytes:
+def encode_jpeg(
+    image: Image.Image, *, quality: int = 85, max_bytes: int | None = None, optimize: bool = True
+) -> bytes:
     """Optimised baseline JPEG; steps quality down until it fits max_bytes (deterministic).
 
-    Not progressive: that costs 2-3x the encode time for a few percent of bytes.
+    Not progressive: that costs 2-3x the encode time for a few percent of bytes. optimize (two-pass
+    Huffman tables) is lossless: 4-7 % fewer bytes for 40-65 % more encode time, worth it for page
+    images every reader downloads; cards turn it off (measured on the seed og card: 4.3 ms / 89 KB
+    without, 7.1 ms / 85 KB with).
     """
     while True:
         buffer = io.BytesIO()
-        image.save(buffer, "JPEG", quality=quality, optimize=True, subsampling="4:2:0")
+        image.save(buffer, "JPEG", quality=quality, optimize=optimize, subsampling="4:2:0")
         data = buffer.getvalue()
         if max_bytes is None or len(data) <= max_bytes or quality <= 40:
             return data
