@@ -196,12 +196,6 @@ def shade(
     base, patch = _unit_masks(canvas.size, region_top, ramp, block, feather)
     # Shades compose multiplicatively: (1 - base)(1 - extra) = 1 - block_alpha under the text.
     extra = 1 - (1 - level / 255) / (1 - base_alpha) if base_alpha < 1 else 0.0
-    if extra <= 0:
-        mask = _scaled(base, base_alpha)
-    elif base_alpha <= 0:
-        mask = _scaled(patch, extra)
-    else:
-        mask = ImageChops.screen(_scaled(base, base_alpha), _scaled(patch, extra))
     ring = [
         (0, region_top, width, top),
         (0, top, left, bottom),
@@ -209,9 +203,19 @@ def shade(
         (0, bottom, width, height),
     ]
     for x0, y0, x1, y1 in ring:
-        if x1 > x0 and y1 > y0:
-            ring_mask = mask.crop((x0, y0 - region_top, x1, y1 - region_top))
-            canvas.paste(_solid(ring_mask.size, colour), (x0, y0), ring_mask)
+        if x1 <= x0 or y1 <= y0:
+            continue
+        # The mask is built for the ring's pixels only: the block inside is one plain blend.
+        local = (x0, y0 - region_top, x1, y1 - region_top)
+        if extra <= 0:
+            ring_mask = _scaled(base.crop(local), base_alpha)
+        elif base_alpha <= 0:
+            ring_mask = _scaled(patch.crop(local), extra)
+        else:
+            ring_mask = ImageChops.screen(
+                _scaled(base.crop(local), base_alpha), _scaled(patch.crop(local), extra)
+            )
+        canvas.paste(_solid(ring_mask.size, colour), (x0, y0), ring_mask)
     inside = behind_block if behind_block is not None else canvas.crop(block)
     flat = Image.new("RGB", inside.size, colour)
     canvas.paste(Image.blend(inside, flat, level / 255), (left, top))
