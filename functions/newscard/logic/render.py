@@ -236,6 +236,6 @@ def hero_variants(slug: str, outputs: Iterable[OutputFile]) -> list[ImageVariant
     ]
 
 
-def _logo_bytes(settings: Settings, image_bytes: dict[str, bytes]) -> bytes | None:
+def _logo_bytes(settings: Settings, image_bytes: Mapping[str, bytes]) -> bytes | None:
     key = settings.theme.logo_key
     return image_bytes.get(key) if key else None

@@ -15,7 +15,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +32,8 @@ from newscard.logic.validation import parse_article
 from newscard.models.article import Article, ImageSrc
 from newscard.models.errors import ArticleRejected, ImageRefused, NotFound, Problem
 from newscard.models.settings import Settings
+from newscard.models.site_index import ImageVariant
+from newscard.rendering.brand import make_brand
 from newscard.rendering.cards import PRESETS, RenderedCard
 from newscard.rendering.images import ImageProblem, inspect_image
 from newscard.rendering.page import PageContext, PageImage, card_alt, description, render_article_page
@@ -274,7 +276,7 @@ class Studio:
         return Preview([], cards, page, self._share(article, settings), env, served)
 
     def _queue_cards(
-        self, article: Article, images: dict[str, bytes], settings: Settings
+        self, article: Article, images: Mapping[str, bytes], settings: Settings
     ) -> dict[str, dict[str, Any]]:
         cards = {}
         first: Future[RenderedCard] | None = None
@@ -291,7 +293,9 @@ class Studio:
         self.supersede({f"{name}/{card['digest']}" for name, card in cards.items()})
         return cards
 
-    def card_digest(self, article: Article, images: dict[str, bytes], settings: Settings, preset: str) -> str:
+    def card_digest(
+        self, article: Article, images: Mapping[str, bytes], settings: Settings, preset: str
+    ) -> str:
         """A name for everything one card is drawn from (images: those a card preview loads)."""
         drawn = article.model_dump(mode="json", exclude=set(PAGE_ONLY_FIELDS))
         hero = drawn.get("hero")
@@ -315,7 +319,7 @@ class Studio:
     def _card_job(
         self,
         article: Article,
-        images: dict[str, bytes],
+        images: Mapping[str, bytes],
         settings: Settings,
         preset: str,
         after: Future[RenderedCard] | None = None,
@@ -335,7 +339,7 @@ class Studio:
     def _render(
         self,
         article: Article,
-        images: dict[str, bytes],
+        images: Mapping[str, bytes],
         settings: Settings,
         preset: str,
         after: Future[RenderedCard] | None = None,
@@ -353,7 +357,7 @@ class Studio:
         )
         return card
 
-    def _hero(self, article: Article, images: dict[str, bytes]) -> Hero:
+    def _hero(self, article: Article, images: Mapping[str, bytes]) -> Hero:
         """The decoded hero, shared by the presets (decoding is a large part of one card's time)."""
         drawn = article.model_dump(mode="json", include={"hero", "card"})
         inputs = [drawn, sorted(_sha(data) for data in images.values())]
@@ -389,13 +393,22 @@ class Studio:
         return f"/images/{digest}"
 
     def _page(
-        self, article: Article, images: dict[str, bytes], settings: Settings, served: dict[str, str]
+        self, article: Article, images: Mapping[str, bytes], settings: Settings, served: dict[str, str]
     ) -> str:
         """The article page from the site's template; its images are the originals, served by the studio."""
         renditions = {}
         for src, url in served.items():
             info = inspect_image(images[src])
-            renditions[src] = PageImage(url, info.width, info.height)
+            # The page template prefixes its root (../../), which a srcdoc frame resolves against
+            # the studio's own origin: the path is relative to it.
+            variant = ImageVariant(
+                path=url.lstrip("/"),
+                width=info.width,
+                height=info.height,
+                content_type=_CONTENT_TYPES[info.format],
+            )
+            renditions[src] = PageImage((variant,))
+        logo_key = settings.theme.logo_key
         context = PageContext(
             site_name=settings.site_name,
             site_url=settings.site_base_url,
@@ -403,6 +416,7 @@ class Studio:
             # The card meta tags are left out: the share preview shows the og card as networks do.
             cards={},
             images=renditions,
+            brand=make_brand(settings.site_name, settings.theme, images.get(logo_key) if logo_key else None),
         )
         return render_article_page(article, context)
 
