@@ -115,9 +115,14 @@ def registry_view(registry: MemoryRegistry) -> dict[str, Any]:
     }
 
 
+# Cards, images and article pages, linked absolutely or relatively (listings use "", "../../").
 _REFERENCE = re.compile(
-    r'(?:content|src|href)="(?:https://news\.example\.com/|(?:\.\./)+)((?:cards|images)/[^"]+)"'
+    r'(?:content|src|href)="(?:https://news\.example\.com/|(?:\.\./)*)((?:cards|images)/[^"]+|articles/[^"/?#]+/)"'
 )
+
+
+def _key_for(reference: str) -> str:
+    return reference + "index.html" if reference.endswith("/") else reference
 
 
 def dangling_references(site: MemoryStore) -> list[str]:
@@ -129,7 +134,7 @@ def dangling_references(site: MemoryStore) -> list[str]:
             missing += [
                 f"{key} -> {ref}"
                 for ref in _REFERENCE.findall(html)
-                if not site.exists(ref) or ref in site.superseded
+                if not site.exists(_key_for(ref)) or _key_for(ref) in site.superseded
             ]
     return missing
 

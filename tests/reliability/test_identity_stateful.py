@@ -163,7 +163,7 @@ class Newsroom(RuleBasedStateMachine):
 
 
 Newsroom.TestCase.settings = settings(
-    max_examples=12,
+    max_examples=25,
     stateful_step_count=14,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

@@ -26,11 +26,6 @@ def s3_client():  # type: ignore[no-untyped-def]  # boto3's client type comes fr
     return boto3.client("s3", config=_BOTO_CONFIG)
 
 
-@lru_cache(maxsize=1)
-def dynamodb_client():  # type: ignore[no-untyped-def]
-    return boto3.client("dynamodb", config=_BOTO_CONFIG)
-
-
 def build_publisher(settings: Settings | None = None, client: object | None = None) -> Publisher:
     settings = settings or settings_from_env()
     s3 = client if client is not None else s3_client()
@@ -52,7 +47,9 @@ def build_publisher(settings: Settings | None = None, client: object | None = No
         images=ImageLoader(articles, fetcher.fetch if fetcher else None),
         settings=settings,
         sources=articles,
-        registry=DynamoRegistry(dynamodb_client(), settings.state_table),
+        # Made with the publisher (once per execution environment), so it always talks to the
+        # endpoint and credentials of this environment.
+        registry=DynamoRegistry(boto3.client("dynamodb", config=_BOTO_CONFIG), settings.state_table),
     )
 
 

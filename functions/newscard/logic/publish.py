@@ -217,11 +217,10 @@ class Publisher:
                     article, raw, held, target, source_sha256=source_sha256, sequencer=sequencer, timer=timer
                 )
             except ArticleRejected:
-                # A rejected upload (a broken image, say) keeps no slug it claimed for this attempt:
-                # the commit drops claims the state does not need, so it cannot squat the slug and
-                # push the good article with that headline to a suffixed one.
-                with contextlib.suppress(Exception):
-                    held.state = self.registry.commit(held.state, token=held.token)
+                # Rejected after claiming a new slug (e.g. an image that does not load): give the
+                # claim back, or a file that never went live would keep the slug from others.
+                if held.state.claimed != state.claimed:
+                    held.state = self.registry.commit(held.state, token=held.token, keep_until=held.until)
                 raise
         return outcome
 
@@ -314,8 +313,9 @@ class Publisher:
             token=held.token,
             keep_until=held.until,
         )
-        # Committed: the old slug now redirects. The listings and clean-up follow.
-        self._finish(held)
+        # Committed: the old slug now redirects. The listings and clean-up follow, and the commit
+        # that records them done also gives the lease back.
+        self._finish(held, release=True)
         timer.lap("index")
         return PublishOutcome("published", manifest, timer.phases, moved_from)
 
@@ -348,8 +348,8 @@ class Publisher:
             held.state = self.registry.commit(
                 replace(state, live=False, outputs=(), former_slugs=(), sequencer=applied, pending=None),
                 token=held.token,
-                keep_until=held.until,
             )
+            held.released = True  # the commit gave the lease back
             return Unpublished(source, slug, manifest)
 
     def take_down(self, slug: str) -> Unpublished | None:
@@ -417,7 +417,7 @@ class Publisher:
             return None
         return manifest
 
-    def _finish(self, held: _Held, *, repair: bool = False) -> None:
+    def _finish(self, held: _Held, *, repair: bool = False, release: bool = False) -> None:
         """Do what the last commit promised (idempotent steps), then record that it is done.
 
         repair: an earlier writer died part way, so the listings are checked and completed rather
@@ -441,8 +441,9 @@ class Publisher:
         for key in pending.superseded_keys:
             self.site.expire(key)
         held.state = self.registry.commit(
-            replace(held.state, pending=None), token=held.token, keep_until=held.until
+            replace(held.state, pending=None), token=held.token, keep_until=None if release else held.until
         )
+        held.released = release
 
     @contextlib.contextmanager
     def _holding(self, source: str) -> Iterator[_Held]:
@@ -466,8 +467,9 @@ class Publisher:
             yield held
         finally:
             # Best effort: an unreleased lease only delays the next writer until it expires.
-            with contextlib.suppress(Exception):
-                self.registry.release(source, token=token)
+            if not held.released:
+                with contextlib.suppress(Exception):
+                    self.registry.release(source, token=token)
 
     def preview(self, raw: bytes, preset: str) -> RenderedCard:
         """One card's bytes for a CMS preview: validated and rendered as publishing would, stored nowhere."""
