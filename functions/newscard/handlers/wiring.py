@@ -8,6 +8,7 @@ import boto3
 from botocore.config import Config
 
 from newscard.dal.https_images import HttpsImageFetcher
+from newscard.dal.listings import DynamoListingTable
 from newscard.dal.s3 import S3Store
 from newscard.logic.images import ImageLoader
 from newscard.logic.publish import Publisher
@@ -40,6 +41,7 @@ def build_publisher(settings: Settings | None = None, client: object | None = No
         images=ImageLoader(articles, fetcher.fetch if fetcher else None),
         settings=settings,
         sources=articles,
+        listings=DynamoListingTable(boto3.client("dynamodb", config=_BOTO_CONFIG), settings.state_table),
     )
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Literal
 
 from newscard import RENDERER_VERSION
+from newscard.dal.listings import ListingTable, MemoryListingTable
 from newscard.dal.store import ObjectStore
 from newscard.logic.images import ImageLoader, load_article_images
 from newscard.logic.render import (
@@ -65,12 +66,19 @@ class Publisher:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
     # Where sources published over HTTP are kept (api/<slug>.json), so republish can re-render them.
     sources: ObjectStore | None = None
+    # Listing items (the state table's LIST#/PAGE# items); the in-memory twin when none is given.
+    listings: ListingTable = field(default_factory=MemoryListingTable)
 
     @property
     def indexer(self) -> SiteIndexer:
-        """Front page, sections, feed and sitemap: updated after every publish and unpublish."""
-        site = SiteInfo(self.settings.site_name, self.settings.site_base_url, self.settings.site_language)
-        return SiteIndexer(self.site, site, clock=self.clock)
+        """Front page, sections, archive, feed and sitemaps: updated after every publish and unpublish."""
+        site = SiteInfo(
+            self.settings.site_name,
+            self.settings.site_base_url,
+            self.settings.site_language,
+            section_order=tuple(self.settings.section_order),
+        )
+        return SiteIndexer(self.site, site, self.listings, clock=self.clock)
 
     def read_manifest(self, slug: str) -> Manifest | None:
         try:
