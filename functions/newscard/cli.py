@@ -66,16 +66,20 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from newscard.dal.listings import MemoryListingTable
     from newscard.dal.memory import DirectoryStore
     from newscard.logic.images import ImageLoader
     from newscard.logic.publish import Publisher
 
     settings = _local_settings(args.base_url, args.site_name)
     site = DirectoryStore(Path(args.out))
+    listings = MemoryListingTable()  # one listing store for the run, so every file joins the listings
     failures = 0
     for path in map(Path, args.files):
         assets_root = Path(args.assets) if args.assets else path.resolve().parent
-        publisher = Publisher(site=site, images=ImageLoader(DirectoryStore(assets_root)), settings=settings)
+        publisher = Publisher(
+            site=site, images=ImageLoader(DirectoryStore(assets_root)), settings=settings, listings=listings
+        )
         try:
             outcome = publisher.publish(path.read_bytes(), source_key=f"incoming/{path.name}")
         except OSError as error:

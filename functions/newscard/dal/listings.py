@@ -92,6 +92,8 @@ class MemoryListingTable:
     def query(
         self, pk: str, *, low: str, high: str, newest_first: bool = True, limit: int | None = None
     ) -> list[Item]:
+        if not (pk and low and high):
+            raise StorageError("query: key values must not be empty (DynamoDB refuses them)")
         with self._lock:
             order = self._order.get(pk, [])
             start, stop = bisect.bisect_left(order, low), bisect.bisect_right(order, high)

@@ -92,6 +92,8 @@ PINS_KEY: Key = ("PAGE#FRONT", "PINS")
 VERSION = "VERSION"
 ENTRY_LOW, ENTRY_HIGH = "E#", "E#~"  # every entry sort key sorts between these
 WINDOW = PAGES * PAGE_SIZE
+# Section slugs and days are made of [a-z0-9-]: every one sorts between these (DynamoDB refuses "").
+KEY_LOW, KEY_HIGH = "0", "~"
 
 
 def section_key(section_slug: str) -> str:
@@ -387,7 +389,7 @@ class SiteIndexer:
         return _entries(self.table.query(pk, low=ENTRY_LOW, high=ENTRY_HIGH, limit=limit))
 
     def _sections(self) -> dict[str, str]:
-        found = self.table.query(SECTIONS, low="", high="\uffff", newest_first=False)
+        found = self.table.query(SECTIONS, low=KEY_LOW, high=KEY_HIGH, newest_first=False)
         return ordered_sections({str(i["SK"]): str(i["name"]) for i in found}, self.site.section_order)
 
     def _live_pins(self, now: datetime) -> list[IndexEntry]:
@@ -464,7 +466,7 @@ class SiteIndexer:
         self._put(page, render_archive_day(entries, day, self.site), HTML, metadata)
 
     def _days(self, prefix: str = "") -> list[str]:
-        found = self.table.query(DAYS, low=prefix, high=prefix + "\uffff", newest_first=False)
+        found = self.table.query(DAYS, low=prefix or KEY_LOW, high=prefix + KEY_HIGH, newest_first=False)
         return [str(item["SK"]) for item in found]
 
     def _write_month(self, month: str, metadata: dict[str, str]) -> None:
