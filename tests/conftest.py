@@ -168,12 +168,12 @@ def site_keys(client: Any) -> list[str]:
     return sorted(item["Key"] for item in response.get("Contents", []))
 
 
-LISTING_KEYS = ("_index/articles.json", "index.html", "feed.xml", "sitemap.xml")
+LISTING_KEYS = ("index.html", "feed.xml", "sitemap.xml")
 
 
 def is_listing(key: str) -> bool:
-    """Site-wide objects (index, front page, sections, feed, sitemap), not one article's outputs."""
-    return key in LISTING_KEYS or key.startswith("sections/")
+    """Site-wide objects (front pages, sections, archive, feed, sitemaps), not one article's outputs."""
+    return key in LISTING_KEYS or key.startswith(("sections/", "page/", "archive/", "sitemaps/"))
 
 
 def article_keys(client: Any) -> list[str]:

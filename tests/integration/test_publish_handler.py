@@ -58,11 +58,17 @@ def test_sample_put_event_publishes_page_cards_images_and_manifest(s3: Any, hand
     # Then nothing failed and the site holds exactly the page, three cards, two images and the manifest
     # for the article, and the listings it belongs to
     assert response == {"batchItemFailures": []}
+    day = "2025/12/06"  # the seed article's UTC day
     assert set(site_keys(s3)) - set(article_keys(s3)) == {
-        "_index/articles.json",
         "index.html",
         "feed.xml",
         "sitemap.xml",
+        "sitemaps/pages.xml",
+        "sitemaps/news.xml",
+        f"sitemaps/{day.replace('/', '-')}.xml",
+        "archive/index.html",
+        f"archive/{day[:7]}/index.html",
+        f"archive/{day}/index.html",
         "sections/politics-economics-and-u-s-news/index.html",
     }
     keys = article_keys(s3)

@@ -20,7 +20,7 @@ from newscard.dal.s3 import S3Store
 from newscard.logic.images import ImageLoader
 from newscard.logic.publish import Publisher
 from newscard.logic.site_index import SiteIndexer, section_key
-from newscard.models.errors import NotFound, PreconditionFailed
+from newscard.models.errors import ArticleRejected, PreconditionFailed
 from newscard.models.settings import Settings
 from newscard.models.site_index import FrontPins, IndexEntry, Pin
 from newscard.rendering.site import PAGE_SIZE, PAGES, SiteInfo
@@ -255,7 +255,7 @@ def test_pins_lead_the_front_page_until_they_expire() -> None:
     # A stale version is refused, as is an unknown slug
     with pytest.raises(PreconditionFailed):
         indexer.set_pins(FrontPins(pinned=[], version=0))
-    with pytest.raises(NotFound):
+    with pytest.raises(ArticleRejected):
         indexer.set_pins(FrontPins(pinned=[Pin(slug="no-such-story")], version=1))
 
     # After the pin lapses, the next render puts the newest story back on top

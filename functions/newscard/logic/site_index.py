@@ -42,7 +42,7 @@ from newscard.dal.listings import Item, Key, ListingTable
 from newscard.dal.store import ObjectStore
 from newscard.logic.render import HTML, SHORT, hero_image_key
 from newscard.models.article import Article, slugify
-from newscard.models.errors import NotFound, PreconditionFailed, StorageError
+from newscard.models.errors import ArticleRejected, NotFound, PreconditionFailed, Problem, StorageError
 from newscard.models.manifest import Manifest
 from newscard.models.site_index import FrontPins, IndexEntry, ListingImage, Pin
 from newscard.rendering.site import (
@@ -243,11 +243,15 @@ class SiteIndexer:
         return FrontPins(pinned=[Pin.model_validate(p) for p in json.loads(str(item["pins"]))], version=int(item["version"]))
 
     def set_pins(self, change: FrontPins) -> FrontPins:
-        """Store new pins, then re-render the front page. Raises NotFound for a slug that is not
-        listed, PreconditionFailed if `change.version` is not the stored version."""
-        for pin in change.pinned:
-            if self.table.get(*_article_key(pin.slug)) is None:
-                raise NotFound(f"no published article has the slug {pin.slug}")
+        """Store new pins, then re-render the front page. Raises ArticleRejected naming a slug that is
+        not listed, PreconditionFailed if `change.version` is not the stored version."""
+        missing = [
+            Problem(f"/pinned/{index}/slug", f"no published article has the slug {pin.slug}")
+            for index, pin in enumerate(change.pinned)
+            if self.table.get(*_article_key(pin.slug)) is None
+        ]
+        if missing:
+            raise ArticleRejected(missing)
         expected = change.version if change.version is not None else self.pins().version or 0
         stored = FrontPins(pinned=change.pinned, version=expected + 1)
         self.table.put(
