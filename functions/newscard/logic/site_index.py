@@ -233,6 +233,27 @@ class SiteIndexer:
         if behind:
             self._settle_all(behind, departing=False)
 
+    def bulk_load(self, entries: Iterable[IndexEntry]) -> int:
+        """Write the items of already-published entries through the batch writer, rendering nothing
+        (seeding an archive, or loading one from another system); returns how many entries.
+        Render afterwards with one upsert per section and day, or let the next publishes do it."""
+        count, batch, sections, days = 0, [], {}, set()
+        for entry in entries:
+            keys = listing_keys(entry)
+            body = entry.model_dump_json()
+            batch.append(self._article_item(entry, keys, 1))
+            batch.extend({"PK": pk, "SK": sk, "entry": body} for pk, sk in keys)
+            sections[entry.section_slug] = entry.section
+            days.add(entry.day)
+            count += 1
+            if len(batch) >= 1000:
+                self.table.write_batch(puts=batch)
+                batch = []
+        batch.extend({"PK": SECTIONS, "SK": slug, "name": name} for slug, name in sections.items())
+        batch.extend({"PK": DAYS, "SK": day, "name": ""} for day in sorted(days))
+        self.table.write_batch(puts=batch)
+        return count
+
     # ---- pins (PUT /front) --------------------------------------------------------------------
 
     def pins(self) -> FrontPins:
