@@ -59,7 +59,9 @@ def page_files(site: BuiltSite, paged: BuiltSite) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def rendered(browser: Any, built_site: BuiltSite, paged_site: BuiltSite) -> dict[tuple[str, int], dict[str, Any]]:
+def rendered(
+    browser: Any, built_site: BuiltSite, paged_site: BuiltSite
+) -> dict[tuple[str, int], dict[str, Any]]:
     """Every page at both widths, with JavaScript off as a reader without it would see it: a
     full-page screenshot, layout facts and any dialog. axe then runs in a second, scripted context
     (it needs JavaScript; the page itself does not)."""

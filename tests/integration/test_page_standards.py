@@ -193,7 +193,9 @@ def test_the_sitemap_index_names_every_sitemap_and_only_recent_articles_are_in_g
         assert (url in news) == (name != "older"), name
         if url in news:
             assert news[url].findtext("n:news/n:title", namespaces=ns) == document.headline
-            assert news[url].findtext("n:news/n:publication/n:language", namespaces=ns) == document.language[:2]
+            assert (
+                news[url].findtext("n:news/n:publication/n:language", namespaces=ns) == document.language[:2]
+            )
 
 
 class _Inventory(HTMLParser):

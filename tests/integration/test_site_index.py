@@ -145,7 +145,9 @@ def test_moving_an_article_to_another_section_and_day_updates_both() -> None:
     target = publisher(site)
     publish(target, document(1))
     publish(target, document(4))  # also Business
-    publish(target, document(1, section="Culture", headline="Moved", published_at="2025-12-01T09:00:00+00:00"))
+    publish(
+        target, document(1, section="Culture", headline="Moved", published_at="2025-12-01T09:00:00+00:00")
+    )
     listed = listed_slugs(site)
     assert listed["Business"] == {"story-4"}
     assert listed["Culture"] == {"story-1"}
@@ -165,7 +167,9 @@ def test_pages_paginate_and_every_story_stays_reachable_from_the_front_page() ->
         indexer.upsert(_entry(number, published_at=NOW - timedelta(hours=3 * number)))
 
     # Then the front page has PAGES pages linked newer/older, each with PAGE_SIZE stories, newest first
-    assert [site.exists(f"page/{n}/index.html") for n in range(2, PAGES + 2)] == [True] * (PAGES - 1) + [False]
+    assert [site.exists(f"page/{n}/index.html") for n in range(2, PAGES + 2)] == [True] * (PAGES - 1) + [
+        False
+    ]
     first = re.findall(ARTICLE_LINK, text(site, "index.html"))
     assert first[0] == "story-0" and len(set(first)) == PAGE_SIZE
     last = text(site, f"page/{PAGES}/index.html")
@@ -177,7 +181,9 @@ def test_pages_paginate_and_every_story_stays_reachable_from_the_front_page() ->
     # And every story is reachable by following links (pagination, then the archive), none broken
     reached, broken = crawl(site)
     assert broken == set()
-    assert {k.split("/")[1] for k in reached if k.startswith("articles/")} == {f"story-{n}" for n in range(count)}
+    assert {k.split("/")[1] for k in reached if k.startswith("articles/")} == {
+        f"story-{n}" for n in range(count)
+    }
 
     # When the newest stories are unpublished, the windows shrink and their last pages go away
     for number in range(60):
@@ -200,7 +206,7 @@ def test_a_publish_rewrites_only_the_listings_that_show_it() -> None:
     changed = {key for key, etag in before.items() if site.etag(key) != etag}
     assert {"index.html", "feed.xml", "sitemaps/news.xml", "sections/world/index.html"} <= changed
     assert "sitemaps/2025-12-07.xml" in changed and "archive/2025/12/07/index.html" in changed
-    # other sections, other days, the month pages and the sitemap index (the day already existed) are untouched
+    # other sections and days, the month pages and the sitemap index (the day existed) are untouched
     untouched = {
         "sections/business/index.html",
         "sitemaps/2025-12-01.xml",
@@ -218,8 +224,12 @@ def test_a_no_op_republish_repairs_lost_listing_items_and_unwritten_pages() -> N
     site, table = MemoryStore(), MemoryListingTable()
     target = publisher(site, table)
     publish(target, document(1))
-    table.write_batch(deletes=[("LIST#ART#story-1", "ENTRY"), ("LIST#FRONT", next(iter(
-        str(i["SK"]) for i in table.query("LIST#FRONT", low="E#", high="E#~"))))])
+    table.write_batch(
+        deletes=[
+            ("LIST#ART#story-1", "ENTRY"),
+            ("LIST#FRONT", next(iter(str(i["SK"]) for i in table.query("LIST#FRONT", low="E#", high="E#~")))),
+        ]
+    )
     site.delete("index.html")
 
     # When the same upload is delivered again (an unchanged republish)
@@ -243,14 +253,20 @@ def test_pins_lead_the_front_page_until_they_expire() -> None:
     indexer = target.indexer
 
     # When the oldest story is pinned for an hour
-    stored = indexer.set_pins(FrontPins(pinned=[Pin(slug="story-4", until=NOW + timedelta(hours=1))], version=0))
+    stored = indexer.set_pins(
+        FrontPins(pinned=[Pin(slug="story-4", until=NOW + timedelta(hours=1))], version=0)
+    )
     assert stored.version == 1 and indexer.pins() == stored
 
     # Then it leads the front page (and is not repeated below)
     front = text(site, "index.html")
     assert re.findall(ARTICLE_LINK, front)[0] == "story-4"
     assert re.findall(ARTICLE_LINK, front).count("story-4") == 1
-    assert front.index('class="teaser lead"') < front.index("articles/story-4/") < front.index("articles/story-0/")
+    assert (
+        front.index('class="teaser lead"')
+        < front.index("articles/story-4/")
+        < front.index("articles/story-0/")
+    )
 
     # A stale version is refused, as is an unknown slug
     with pytest.raises(PreconditionFailed):
@@ -305,7 +321,9 @@ def test_fifty_concurrent_publishes_all_appear_in_every_listing(s3: Any) -> None
 
     # Then every article is in the front page window, the feed, the sitemaps and its section page
     everything = {doc["slug"] for doc in documents}
-    front = set().union(*(linked(site, key) for key in ("index.html", "page/2/index.html", "page/3/index.html")))
+    front = set().union(
+        *(linked(site, key) for key in ("index.html", "page/2/index.html", "page/3/index.html"))
+    )
     listed = listed_slugs(site)
     assert front == listed["feed"] == listed["sitemap"] == listed["news"] == everything
     for section in SECTIONS:

@@ -171,7 +171,10 @@ class DynamoListingTable:
 
     def get(self, pk: str, sk: str) -> Item | None:
         response = self._call(
-            "get_item", TableName=self.table, Key=_to_dynamo({PARTITION_KEY: pk, SORT_KEY: sk}), ConsistentRead=True
+            "get_item",
+            TableName=self.table,
+            Key=_to_dynamo({PARTITION_KEY: pk, SORT_KEY: sk}),
+            ConsistentRead=True,
         )
         return _from_dynamo(response["Item"]) if "Item" in response else None
 
@@ -235,7 +238,9 @@ class DynamoListingTable:
                 if not pending:
                     break
             else:
-                raise StorageError(f"{self.table}: batch write still throttled after {_UNPROCESSED_RETRIES} tries")
+                raise StorageError(
+                    f"{self.table}: batch write still throttled after {_UNPROCESSED_RETRIES} tries"
+                )
 
     def _call(self, operation: str, **request: Any) -> Any:
         try:

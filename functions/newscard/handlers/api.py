@@ -18,7 +18,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from pydantic import ValidationError
 
 from newscard.handlers.wiring import build_publisher
@@ -136,7 +135,9 @@ def preview(preset: Annotated[PresetName, Query(description="card preset")] = "o
 
 @app.get("/front", summary="The front page's pinned stories and their version")
 def get_front() -> Response[str]:
-    return Response(status_code=200, content_type="application/json", body=publisher.indexer.pins().model_dump_json())
+    return Response(
+        status_code=200, content_type="application/json", body=publisher.indexer.pins().model_dump_json()
+    )
 
 
 @app.put("/front", summary="Pin lead stories on the front page (first is the lead), each until an expiry")

@@ -30,6 +30,7 @@ bursts cost about one render per publish, not one per publish per competitor.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import time
@@ -134,7 +135,11 @@ def _article_key(slug: str) -> Key:
 def listing_keys(entry: IndexEntry) -> list[Key]:
     """The listing items an entry occupies: the front page, its section, its archive day."""
     sort_key = f"E#{entry.sort_key}"
-    return [(FRONT, sort_key), (f"LIST#SEC#{entry.section_slug}", sort_key), (f"LIST#DAY#{entry.day}", sort_key)]
+    return [
+        (FRONT, sort_key),
+        (f"LIST#SEC#{entry.section_slug}", sort_key),
+        (f"LIST#DAY#{entry.day}", sort_key),
+    ]
 
 
 @dataclass(frozen=True, order=True)
@@ -190,14 +195,15 @@ class SiteIndexer:
         (a republish after a template change must refresh them too)."""
         new_keys = listing_keys(entry)
         old_keys, revision = self._record(entry.slug, entry, new_keys)
-        self.table.write_batch(puts=[{"PK": pk, "SK": sk, "entry": entry.model_dump_json()} for pk, sk in new_keys])
+        self.table.write_batch(
+            puts=[{"PK": pk, "SK": sk, "entry": entry.model_dump_json()} for pk, sk in new_keys]
+        )
         stale = [key for key in old_keys if key not in new_keys]
         if stale:
             self.table.write_batch(deletes=stale)
-            try:
+            # A newer change to this article may have taken over its record (and its cleanup).
+            with contextlib.suppress(PreconditionFailed):
                 self.table.put(self._article_item(entry, new_keys, revision + 1), if_version=revision)
-            except PreconditionFailed:
-                pass  # a newer change to this article has taken over its record (and its cleanup)
         units = self._units_for(old_keys + new_keys)
         units |= self._mark_present(entry)
         units |= self._sweep_emptied(stale)
@@ -225,7 +231,11 @@ class SiteIndexer:
         """After a no-op republish: repair a publish that died before its listing items were written,
         or after writing them but before its pages were (reads only, when all is whole)."""
         record = self.table.get(*_article_key(entry.slug))
-        if record is None or str(record.get("entry")) != entry.model_dump_json() or _keys(record) != listing_keys(entry):
+        if (
+            record is None
+            or str(record.get("entry")) != entry.model_dump_json()
+            or _keys(record) != listing_keys(entry)
+        ):
             self.upsert(entry)
             return
         units = self._units_for(listing_keys(entry))
@@ -261,7 +271,10 @@ class SiteIndexer:
         item = self.table.get(*PINS_KEY)
         if item is None:
             return FrontPins(pinned=[], version=0)
-        return FrontPins(pinned=[Pin.model_validate(p) for p in json.loads(str(item["pins"]))], version=int(item["version"]))
+        return FrontPins(
+            pinned=[Pin.model_validate(p) for p in json.loads(str(item["pins"]))],
+            version=int(item["version"]),
+        )
 
     def set_pins(self, change: FrontPins) -> FrontPins:
         """Store new pins, then re-render the front page. Raises ArticleRejected naming a slug that is
@@ -291,7 +304,13 @@ class SiteIndexer:
 
     def _article_item(self, entry: IndexEntry, keys: list[Key], version: int) -> Item:
         pk, sk = _article_key(entry.slug)
-        return {"PK": pk, "SK": sk, "entry": entry.model_dump_json(), "listed": json.dumps(keys), "version": version}
+        return {
+            "PK": pk,
+            "SK": sk,
+            "entry": entry.model_dump_json(),
+            "listed": json.dumps(keys),
+            "version": version,
+        }
 
     def _record(self, slug: str, entry: IndexEntry, new_keys: list[Key]) -> tuple[list[Key], int]:
         """Write the article's record first, listing old and new items: a crash before the old ones
@@ -431,7 +450,9 @@ class SiteIndexer:
         pinned_slugs = {entry.slug for entry in pinned}
         newest = self._newest(FRONT, WINDOW + 1 + len(pinned))
         news = _entries(
-            self.table.query(FRONT, low=f"E#{(now - NEWS_WINDOW).astimezone(UTC):%Y-%m-%dT%H:%M:%S}", high=ENTRY_HIGH)
+            self.table.query(
+                FRONT, low=f"E#{(now - NEWS_WINDOW).astimezone(UTC):%Y-%m-%dT%H:%M:%S}", high=ENTRY_HIGH
+            )
         )
         sections = self._sections()
         rest = [entry for entry in newest if entry.slug not in pinned_slugs]
@@ -455,7 +476,9 @@ class SiteIndexer:
                 self.store.delete(page_dir(base, number) + "index.html")
             return
         title = entries[0].section
-        self._write_pages(base, entries, lambda shown, page: render_section_page(shown, title, self.site, page), metadata)
+        self._write_pages(
+            base, entries, lambda shown, page: render_section_page(shown, title, self.site, page), metadata
+        )
 
     def _write_pages(
         self,
@@ -478,10 +501,17 @@ class SiteIndexer:
                     self.store.delete(page_dir(base, gone) + "index.html")
             chunk = shown[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
             page = Pagination(base=base, number=number, count=count, older=older)
-            self._put(page_dir(base, number) + "index.html", render(chunk, page), HTML, metadata if number == 1 else None)
+            self._put(
+                page_dir(base, number) + "index.html",
+                render(chunk, page),
+                HTML,
+                metadata if number == 1 else None,
+            )
 
     def _write_day(self, day: str, metadata: dict[str, str]) -> None:
-        entries = _entries(self.table.query(f"LIST#DAY#{day}", low=ENTRY_LOW, high=ENTRY_HIGH, newest_first=False))
+        entries = _entries(
+            self.table.query(f"LIST#DAY#{day}", low=ENTRY_LOW, high=ENTRY_HIGH, newest_first=False)
+        )
         page = day_dir(day) + "index.html"
         if not entries:
             self.store.delete(day_sitemap_key(day))
@@ -510,7 +540,9 @@ class SiteIndexer:
         self._put(SITEMAP_KEY, render_sitemap_index(days, self.site), XML, metadata)
 
     def _put(self, key: str, text: str, content_type: str, metadata: dict[str, str] | None = None) -> None:
-        self.store.put(key, text.encode("utf-8"), content_type=content_type, cache_control=SHORT, metadata=metadata)
+        self.store.put(
+            key, text.encode("utf-8"), content_type=content_type, cache_control=SHORT, metadata=metadata
+        )
 
     def _back_off(self, attempt: int) -> None:
         self.sleep(random.uniform(0, min(0.5, 0.01 * 2**attempt)))  # noqa: S311 - jitter, not crypto

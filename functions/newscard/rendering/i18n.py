@@ -141,11 +141,29 @@ def list_separators(count: int, language: str) -> list[str]:
 # Words of listing navigation (pagination, archive); kept apart from _LABELS so each can grow alone.
 _NAV_LABELS: dict[str, dict[str, str]] = {
     "en": {"pages": "Pages", "page": "Page", "newer": "Newer", "older": "Older", "archive": "Archive"},
-    "fr": {"pages": "Pages", "page": "Page", "newer": "Plus récents", "older": "Plus anciens", "archive": "Archives"},
+    "fr": {
+        "pages": "Pages",
+        "page": "Page",
+        "newer": "Plus récents",
+        "older": "Plus anciens",
+        "archive": "Archives",
+    },
     "de": {"pages": "Seiten", "page": "Seite", "newer": "Neuere", "older": "Ältere", "archive": "Archiv"},
-    "es": {"pages": "Páginas", "page": "Página", "newer": "Más recientes", "older": "Anteriores", "archive": "Archivo"},
+    "es": {
+        "pages": "Páginas",
+        "page": "Página",
+        "newer": "Más recientes",
+        "older": "Anteriores",
+        "archive": "Archivo",
+    },
     "ar": {"pages": "الصفحات", "page": "صفحة", "newer": "الأحدث", "older": "الأقدم", "archive": "الأرشيف"},
-    "he": {"pages": "עמודים", "page": "עמוד", "newer": "חדשים יותר", "older": "ישנים יותר", "archive": "ארכיון"},
+    "he": {
+        "pages": "עמודים",
+        "page": "עמוד",
+        "newer": "חדשים יותר",
+        "older": "ישנים יותר",
+        "archive": "ארכיון",
+    },
 }
 
 

@@ -1,4 +1,4 @@
-"""Listings: front and section pages (paginated), archive pages, Atom feed, sitemaps. Pure: models in, text out.
+"""Listings: paginated front and section pages, archive pages, Atom feed, sitemaps. Pure: models in, text out.
 
 Where things live (site-relative):
 - front page `index.html`, then `page/2/index.html` ... ; section `sections/<s>/`, `sections/<s>/page/2/`
@@ -121,10 +121,17 @@ def render_front_page(content: FrontContent, site: SiteInfo, page: Pagination) -
     )
 
 
-def render_section_page(entries: Sequence[IndexEntry], section_name: str, site: SiteInfo, page: Pagination) -> str:
+def render_section_page(
+    entries: Sequence[IndexEntry], section_name: str, site: SiteInfo, page: Pagination
+) -> str:
     """sections/<slug>/ (and page/N/): one section's stories, newest first."""
     return _page(
-        "section.html.j2", page.path(page.number), site, section_name=section_name, entries=list(entries), page=page
+        "section.html.j2",
+        page.path(page.number),
+        site,
+        section_name=section_name,
+        entries=list(entries),
+        page=page,
     )
 
 
@@ -163,7 +170,7 @@ def render_archive_index(months: Sequence[str], site: SiteInfo) -> str:
 
 
 def render_feed(entries: Sequence[IndexEntry], site: SiteInfo, *, now: datetime) -> str:
-    """feed.xml (Atom 1.0): the newest articles with their images; `updated` is the newest change, else now."""
+    """feed.xml (Atom 1.0): the newest articles with their images; `updated` is the newest change or now."""
     shown = list(entries[:FEED_SIZE])
     updated = max((entry.last_modified for entry in shown), default=now)
     return environment().get_template("feed.xml.j2").render(site=site, entries=shown, updated=updated)
