@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from newscard.dal.listings import memory_listings_for
 from newscard.dal.memory import MemoryStore
 from newscard.logic.images import ImageLoader
 from newscard.logic.publish import Publisher
@@ -21,7 +22,13 @@ from newscard.logic.uploads import UploadEvent, UploadProcessor
 from newscard.models.errors import StorageError
 from newscard.models.settings import Settings
 from tests.conftest import ENVIRONMENT, jpeg_bytes, seed_document
-from tests.support import FaultPlan, FaultyStore, dangling_references, manifest_mismatches
+from tests.support import (
+    FaultPlan,
+    FaultyListingTable,
+    FaultyStore,
+    dangling_references,
+    manifest_mismatches,
+)
 
 SETTINGS = Settings.from_env(ENVIRONMENT)
 NOW = datetime(2025, 12, 6, 12, 0, tzinfo=UTC)
@@ -45,7 +52,13 @@ def fresh_stores() -> tuple[MemoryStore, MemoryStore]:
 def processor(articles: Any, site: Any) -> UploadProcessor:
     # A fixed clock: the feed's <updated> and the sitemap's news window must not differ between
     # the clean run and the retry merely because they ran a moment apart.
-    publisher = Publisher(site=site, images=ImageLoader(articles), settings=SETTINGS, clock=lambda: NOW)
+    # The listing table belongs with the site; when the site is faulty, so is the table.
+    listings: Any = memory_listings_for(getattr(site, "inner", site))
+    if isinstance(site, FaultyStore):
+        listings = FaultyListingTable(listings, site.plan)
+    publisher = Publisher(
+        site=site, images=ImageLoader(articles), settings=SETTINGS, clock=lambda: NOW, listings=listings
+    )
     return UploadProcessor(articles=articles, publisher=publisher)
 
 

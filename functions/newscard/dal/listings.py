@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import threading
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -131,6 +132,20 @@ class MemoryListingTable:
         if partition.pop(sk, None) is not None:
             order = self._order[pk]
             del order[bisect.bisect_left(order, sk)]
+
+
+_TWINS: weakref.WeakKeyDictionary[object, MemoryListingTable] = weakref.WeakKeyDictionary()
+_TWINS_LOCK = threading.Lock()
+
+
+def memory_listings_for(site: object) -> MemoryListingTable:
+    """The in-memory listing table that belongs with a site store, made on first use: listings
+    live as long as the pages they describe, whichever Publisher wrote them."""
+    with _TWINS_LOCK:
+        table = _TWINS.get(site)
+        if table is None:
+            table = _TWINS[site] = MemoryListingTable()
+        return table
 
 
 def _check(current: Item | None, *, if_absent: bool, if_version: int | None, key: Key) -> None:

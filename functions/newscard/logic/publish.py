@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Literal
 
 from newscard import RENDERER_VERSION
-from newscard.dal.listings import ListingTable, MemoryListingTable
+from newscard.dal.listings import ListingTable, memory_listings_for
 from newscard.dal.store import ObjectStore
 from newscard.logic.images import ImageLoader, load_article_images
 from newscard.logic.render import (
@@ -66,8 +66,9 @@ class Publisher:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
     # Where sources published over HTTP are kept (api/<slug>.json), so republish can re-render them.
     sources: ObjectStore | None = None
-    # Listing items (the state table's LIST#/PAGE# items); the in-memory twin when none is given.
-    listings: ListingTable = field(default_factory=MemoryListingTable)
+    # Listing items (the state table's LIST#/PAGE# items). None (the CLI, tests): the in-memory twin
+    # bound to the site store, so every Publisher over one store sees the same listings.
+    listings: ListingTable | None = None
 
     @property
     def indexer(self) -> SiteIndexer:
@@ -78,7 +79,8 @@ class Publisher:
             self.settings.site_language,
             section_order=tuple(self.settings.section_order),
         )
-        return SiteIndexer(self.site, site, self.listings, clock=self.clock)
+        listings = self.listings if self.listings is not None else memory_listings_for(self.site)
+        return SiteIndexer(self.site, site, listings, clock=self.clock)
 
     def read_manifest(self, slug: str) -> Manifest | None:
         try:
