@@ -217,13 +217,14 @@ class SiteIndexer:
                 return
             listed = _keys(record)
             self.table.write_batch(deletes=listed)
+            units = self._units_for(listed) | self._sweep_emptied(listed)
+            self._settle_all(units, departing=True)
+            # The record goes last: a crash before this line leaves it, so the retry redoes the above.
             try:
                 self.table.delete(*_article_key(slug), if_version=int(record.get("version", 0)))
             except PreconditionFailed:
                 self._back_off(attempt)
                 continue
-            units = self._units_for(listed) | self._sweep_emptied(listed)
-            self._settle_all(units, departing=True)
             return
         raise StorageError(f"{slug}: listing record still contended after {MAX_ATTEMPTS} attempts")
 
@@ -231,14 +232,20 @@ class SiteIndexer:
         """After a no-op republish: repair a publish that died before its listing items were written,
         or after writing them but before its pages were (reads only, when all is whole)."""
         record = self.table.get(*_article_key(entry.slug))
-        if (
-            record is None
-            or str(record.get("entry")) != entry.model_dump_json()
-            or _keys(record) != listing_keys(entry)
-        ):
+        keys = listing_keys(entry)
+        whole = (
+            record is not None
+            and str(record.get("entry")) == entry.model_dump_json()
+            and _keys(record) == keys
+            # The record is written ahead of the listing items and markers: it alone proves neither.
+            and all(self.table.get(*key) is not None for key in keys)
+            and self.table.get(SECTIONS, entry.section_slug) is not None
+            and self.table.get(DAYS, entry.day) is not None
+        )
+        if not whole:
             self.upsert(entry)
             return
-        units = self._units_for(listing_keys(entry))
+        units = self._units_for(keys)
         behind = {unit for unit in units if self._rendered_version(unit) != self._version(unit)}
         if behind:
             self._settle_all(behind, departing=False)
