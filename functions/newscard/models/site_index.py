@@ -83,5 +83,6 @@ class FrontPins(BaseModel):
     version: int | None = Field(
         default=None,
         ge=0,
+        le=2**53,  # well inside what DynamoDB numbers and JSON readers hold exactly
         description="the version read from GET /front; the write is refused (409) if it changed since",
     )
