@@ -247,6 +247,10 @@ class SiteIndexer:
             return
         units = self._units_for(keys)
         behind = {unit for unit in units if self._rendered_version(unit) != self._version(unit)}
+        if not self._archive_shows(entry.day):
+            # A crash between a new day's marker and the bump of the month and archive listings
+            # leaves no version behind: look at the pages themselves.
+            behind |= {Unit("month", entry.day[:7]), Unit("archive")}
         if behind:
             self._settle_all(behind, departing=False)
 
@@ -414,6 +418,18 @@ class SiteIndexer:
         except NotFound:
             return None
         return int(found) if found is not None and found.isdigit() else None
+
+    def _archive_shows(self, day: str) -> bool:
+        """Whether the month page, the archive index and the sitemap index all link the day."""
+        links = {
+            month_dir(day[:7]) + "index.html": day_dir(day),
+            ARCHIVE_BASE + "index.html": month_dir(day[:7]),
+            SITEMAP_KEY: day_sitemap_key(day),
+        }
+        try:
+            return all(link.encode() in self.store.get(page).body for page, link in links.items())
+        except NotFound:
+            return False
 
     def _marker_page(self, unit: Unit) -> str:
         return {
