@@ -201,13 +201,16 @@ class SiteIndexer:
         stale = [key for key in old_keys if key not in new_keys]
         if stale:
             self.table.write_batch(deletes=stale)
-            # A newer change to this article may have taken over its record (and its cleanup).
-            with contextlib.suppress(PreconditionFailed):
-                self.table.put(self._article_item(entry, new_keys, revision + 1), if_version=revision)
         units = self._units_for(old_keys + new_keys)
         units |= self._mark_present(entry)
         units |= self._sweep_emptied(stale)
         self._settle_all(units, departing=False)
+        if stale:
+            # Only now does the record forget the old items: a crash before this line leaves them
+            # named, so the retry deletes, sweeps and re-renders the listings they were in again.
+            # A newer change to this article may have taken over its record (and its cleanup).
+            with contextlib.suppress(PreconditionFailed):
+                self.table.put(self._article_item(entry, new_keys, revision + 1), if_version=revision)
 
     def remove(self, slug: str) -> None:
         """Take the article out of every listing it occupies (idempotent: nothing listed, nothing done)."""
