@@ -7,7 +7,8 @@
 Sections: per-preset card (from an already decoded hero: render + encode), the hero decode, per
 article (decode + 3 presets + page images + page), cold start,
 end to end through the dev stack over real HTTP, peak memory for the story card from a 40 MP hero,
-deployment package sizes, and the same card through satori + resvg and warm headless Chromium.
+deployment package sizes, the same card through satori + resvg and warm headless Chromium, and
+one publish's listing step on archives of 1,000 to 100,000 articles (time, DynamoDB requests, items).
 Numbers are medians; the machine is noisy, so compare ratios within one run.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import io
 import json
 import os
@@ -388,7 +390,188 @@ def check_targets(results: dict[str, Any]) -> dict[str, str]:
     return checks
 
 
-SECTIONS = ("presets", "article", "cold", "memory", "article-memory", "e2e", "package", "peers")
+ARCHIVE_SIZES = (1_000, 10_000, 100_000)
+# moto answers every Query by scanning its table, and seeding 100,000 articles (400,000 items) into
+# it takes many minutes; the request and item counts it gives are the design's, so smaller archives
+# show them as well.
+ARCHIVE_MOTO_SIZES = (1_000, 10_000)
+# A mid-size newsroom: 50,000 articles a year, about 137 a day, in three sections.
+ARCHIVE_PER_DAY = 137
+ARCHIVE_SECTIONS = ("World", "Business", "Culture")
+
+
+def archive_entries(count: int, end: Any) -> list[Any]:
+    """`count` entries published at a steady rate up to `end`, newest last."""
+    from datetime import timedelta
+
+    from newscard.models.site_index import IndexEntry
+
+    step = timedelta(seconds=86_400 / ARCHIVE_PER_DAY)
+    entries = []
+    for number in range(count):
+        section = ARCHIVE_SECTIONS[number % len(ARCHIVE_SECTIONS)]
+        slug = f"archive-{number}"
+        entries.append(
+            IndexEntry(
+                slug=slug,
+                url=f"{ENV['SITE_BASE_URL']}/articles/{slug}/",
+                path=f"articles/{slug}/",
+                headline=f"Archive story number {number} with a headline of ordinary length",
+                dek="A dek of ordinary length, to weigh each listing item as a real one would weigh.",
+                section=section,
+                section_slug=section.lower(),
+                language="en",
+                published_at=end - step * (count - number),
+                authors=["Ana Ruiz"],
+                tags=["Archive"],
+            )
+        )
+    return entries
+
+
+class CountingClient:
+    """A boto3 client that counts DynamoDB requests and the items each reads and writes."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.reset()
+
+    def reset(self) -> None:
+        self.requests: dict[str, int] = {}
+        self.items_read = 0
+        self.items_written = 0
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.inner, name)
+        if not callable(method) or name.startswith(("meta", "exceptions", "get_waiter")):
+            return method
+
+        def call(**request: Any) -> Any:
+            self.requests[name] = self.requests.get(name, 0) + 1
+            response = method(**request)
+            if name == "query":
+                self.items_read += int(response.get("Count", 0))
+            elif name == "get_item":
+                self.items_read += 1 if "Item" in response else 0
+            elif name == "batch_write_item":
+                self.items_written += sum(len(v) for v in request["RequestItems"].values())
+            elif name in ("put_item", "delete_item", "update_item"):
+                self.items_written += 1
+            return response
+
+        return call
+
+
+def bench_archive(samples: int) -> dict[str, Any]:
+    """One more publish's listing step (items + pages) on archives of 1k/10k/100k articles.
+
+    Timed against the in-memory twin of the listing table with an in-memory bucket (the design's
+    own scaling); counted on moto's DynamoDB and S3 (the requests and items a publish costs)."""
+    from datetime import UTC, datetime, timedelta
+
+    import boto3  # noqa: TID251 - the benchmark is a composition root, like the CLI
+    from moto import mock_aws
+
+    from newscard.dal.listings import DynamoListingTable, MemoryListingTable
+    from newscard.dal.memory import MemoryStore
+    from newscard.dal.s3 import S3Store
+    from newscard.dal.state_table import create_state_table
+    from newscard.logic.site_index import SiteIndexer
+    from newscard.rendering.site import SiteInfo
+
+    end = datetime(2026, 11, 7, 20, 0, tzinfo=UTC)
+    now = end + timedelta(minutes=30)
+    info = SiteInfo(SITE, ENV["SITE_BASE_URL"])
+
+    def extra(number: int) -> Any:
+        # Each timed publish lands in the newest day, as almost every real publish does.
+        (entry,) = archive_entries(1, end + timedelta(seconds=number + 1))
+        return entry.model_copy(update={"slug": f"new-{number}", "path": f"articles/new-{number}/"})
+
+    publish_ms: dict[str, Any] = {}
+    seed_s: dict[str, float] = {}
+    indexers = {}
+    for size in ARCHIVE_SIZES:
+        entries = archive_entries(size, end)
+        indexer = SiteIndexer(MemoryStore(), info, MemoryListingTable(), clock=lambda: now)
+        started = time.perf_counter()
+        indexer.bulk_load(entries)
+        seed_s[str(size)] = round(time.perf_counter() - started, 1)
+        indexer.upsert(entries[-1])  # render the listings once, as the live site would have them
+        indexers[size] = indexer
+        del entries
+    # The twins hold whole archives in this process's heap, where DynamoDB would hold them in
+    # production; freezing them keeps Python's cycle collector from re-scanning them on every
+    # publish. Sizes take turns, so drift on a shared machine hits every size alike.
+    gc.collect()
+    gc.freeze()
+    samples_ms: dict[int, list[float]] = {size: [] for size in ARCHIVE_SIZES}
+    for round_number in range(samples + 3):
+        for size, indexer in indexers.items():
+            entry = extra(round_number)
+            started = time.perf_counter()
+            indexer.upsert(entry)
+            if round_number >= 3:  # the first rounds warm up
+                samples_ms[size].append((time.perf_counter() - started) * 1000)
+    publish_ms = {str(size): round(statistics.median(runs), 2) for size, runs in samples_ms.items()}
+    del indexers
+    gc.unfreeze()
+    gc.collect()
+
+    requests: dict[str, Any] = {}
+    items_read: dict[str, int] = {}
+    items_written: dict[str, int] = {}
+    s3_puts: dict[str, int] = {}
+    saved = dict(os.environ)
+    os.environ.update(
+        {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": "us-east-1"}
+    )
+    try:
+        for size in ARCHIVE_MOTO_SIZES:
+            with mock_aws():
+                dynamodb = CountingClient(boto3.client("dynamodb", region_name="us-east-1"))
+                create_state_table(dynamodb.inner, ENV["STATE_TABLE"])
+                s3 = boto3.client("s3", region_name="us-east-1")
+                s3.create_bucket(Bucket=ENV["SITE_BUCKET"])
+                s3_calls: list[str] = []
+                s3.meta.events.register(
+                    "before-call.s3.PutObject", lambda calls=s3_calls, **_: calls.append("put")
+                )
+                indexer = SiteIndexer(
+                    S3Store(s3, ENV["SITE_BUCKET"]),
+                    info,
+                    DynamoListingTable(dynamodb, ENV["STATE_TABLE"]),
+                    clock=lambda: now,
+                )
+                entries = archive_entries(size, end)
+                indexer.bulk_load(entries)
+                indexer.upsert(entries[-1])
+                dynamodb.reset()
+                s3_calls.clear()
+                indexer.upsert(extra(0))
+                requests[str(size)] = dict(sorted(dynamodb.requests.items())) | {
+                    "total": sum(dynamodb.requests.values())
+                }
+                items_read[str(size)] = dynamodb.items_read
+                items_written[str(size)] = dynamodb.items_written
+                s3_puts[str(size)] = len(s3_calls)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    smallest, largest = str(ARCHIVE_SIZES[0]), str(ARCHIVE_SIZES[-1])
+    return {
+        "publish_ms": publish_ms,
+        "ratio_largest_to_smallest": round(publish_ms[largest] / publish_ms[smallest], 2),
+        "requests": requests,
+        "items_read": items_read,
+        "items_written": items_written,
+        "s3_puts": s3_puts,
+        "seed_s": seed_s,
+        "articles_per_day": ARCHIVE_PER_DAY,
+    }
+
+
+SECTIONS = ("presets", "article", "cold", "memory", "article-memory", "e2e", "package", "peers", "archive")
 
 
 def main() -> None:
@@ -421,6 +604,8 @@ def main() -> None:
         results["e2e"] = bench_e2e(3 if args.quick else 5)
     if "package" in wanted:
         results["package"] = bench_package()
+    if "archive" in wanted:
+        results["archive"] = bench_archive(9 if args.quick else 21)
     if all_cores is not None:
         os.sched_setaffinity(0, all_cores)  # peers run as their users run them, multi-threaded
     if "peers" in wanted:

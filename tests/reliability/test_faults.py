@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from newscard.dal.listings import memory_listings_for
 from newscard.dal.memory import MemoryStore
 from newscard.dal.registry import MemoryRegistry, Registry
 from newscard.logic.images import ImageLoader
@@ -26,6 +27,7 @@ from newscard.models.settings import Settings
 from tests.conftest import ENVIRONMENT, jpeg_bytes, seed_document
 from tests.support import (
     FaultPlan,
+    FaultyListingTable,
     FaultyRegistry,
     FaultyStore,
     dangling_references,
@@ -63,6 +65,10 @@ def processor(articles: Any, site: Any, registry: Registry, *, later: float = 0.
     # A fixed clock: the feed's <updated> and the sitemap's news window must not differ between
     # the clean run and the retry merely because they ran a moment apart. `later` moves the
     # lease clock past a failed writer's lease, as the queue's retry comes after it expired.
+    # The listing table belongs with the site; when the site is faulty, so is the table.
+    listings: Any = memory_listings_for(getattr(site, "inner", site))
+    if isinstance(site, FaultyStore):
+        listings = FaultyListingTable(listings, site.plan)
     publisher = Publisher(
         site=site,
         images=ImageLoader(articles),
@@ -71,6 +77,7 @@ def processor(articles: Any, site: Any, registry: Registry, *, later: float = 0.
         registry=registry,
         lease_clock=lambda: NOW.timestamp() + later,
         busy_wait=0,
+        listings=listings,
     )
     return UploadProcessor(articles=articles, publisher=publisher)
 

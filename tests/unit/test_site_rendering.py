@@ -11,9 +11,19 @@ import pytest
 
 from newscard.dal.memory import DirectoryStore, MemoryStore
 from newscard.models.errors import PreconditionFailed
-from newscard.models.site_index import IndexEntry, SiteIndex
+from newscard.models.site_index import IndexEntry, ListingImage
 from newscard.rendering import i18n
-from newscard.rendering.site import SiteInfo, news_language, render_feed, render_front_page, render_sitemap
+from newscard.rendering.site import (
+    FrontContent,
+    Pagination,
+    SiteInfo,
+    news_language,
+    render_feed,
+    render_front_page,
+    render_news_sitemap,
+    render_sitemap_index,
+    render_urlset,
+)
 from newscard.rendering.templating import json_for_script, safe_url
 
 SITE = SiteInfo("The Gazette", "https://news.example.com")
@@ -36,39 +46,76 @@ def entry(slug: str, published: str, **changes: object) -> IndexEntry:
 
 
 def test_an_empty_site_still_has_a_valid_feed_updated_now() -> None:
-    feed = feedparser.parse(render_feed(SiteIndex(), SITE, now=NOW))
+    feed = feedparser.parse(render_feed([], SITE, now=NOW))
     assert feed.bozo == 0
     assert feed.entries == []
     assert feed.feed.updated == NOW.isoformat()
 
 
 def test_the_feed_is_updated_at_its_newest_change() -> None:
-    index = SiteIndex(
-        entries=[
-            entry("b", "2025-12-06T10:00:00+00:00"),
-            entry(
-                "a",
-                "2025-12-01T10:00:00+00:00",
-                updated_at=datetime.fromisoformat("2025-12-06T11:00:00+00:00"),
-            ),
-        ]
-    )
-    feed = feedparser.parse(render_feed(index, SITE, now=NOW))
+    entries = [
+        entry("b", "2025-12-06T10:00:00+00:00"),
+        entry(
+            "a",
+            "2025-12-01T10:00:00+00:00",
+            updated_at=datetime.fromisoformat("2025-12-06T11:00:00+00:00"),
+        ),
+    ]
+    feed = feedparser.parse(render_feed(entries, SITE, now=NOW))
     assert feed.feed.updated == "2025-12-06T11:00:00+00:00"
-    assert [e.id for e in feed.entries] == [index.entries[0].url, index.entries[1].url]
+    assert [e.id for e in feed.entries] == [entries[0].url, entries[1].url]
+
+
+def test_feed_entries_carry_their_image() -> None:
+    image = ListingImage(path="images/a/hero-1280.jpg", width=1280, height=720, alt="A harbour")
+    feed = feedparser.parse(
+        render_feed([entry("a", "2025-12-06T10:00:00+00:00", image=image)], SITE, now=NOW)
+    )
+    assert feed.bozo == 0
+    (item,) = feed.entries
+    assert item.media_thumbnail == [
+        {"url": f"{SITE.base_url}/images/a/hero-1280.jpg", "width": "1280", "height": "720"}
+    ]
+    assert [(link.rel, link.type) for link in item.links if link.rel == "enclosure"] == [
+        ("enclosure", "image/jpeg")
+    ]
 
 
 def test_google_news_tags_only_for_the_last_two_days() -> None:
-    index = SiteIndex(
-        entries=[
-            entry("fresh", "2025-12-05T12:00:00+00:00"),  # exactly two days
-            entry("stale", "2025-12-05T11:59:00+00:00"),
-        ]
+    entries = [
+        entry("fresh", "2025-12-05T12:00:00+00:00"),  # exactly two days
+        entry("stale", "2025-12-05T11:59:00+00:00"),
+    ]
+    sitemap = render_news_sitemap(entries, SITE, now=NOW)
+    assert "<news:title>Headline fresh</news:title>" in sitemap
+    assert "articles/stale/" not in sitemap
+
+
+def test_sitemaps_are_well_formed_with_lastmod_per_url_and_an_index_over_them() -> None:
+    from lxml import etree
+
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    urlset = etree.fromstring(
+        render_urlset(
+            [entry("a", "2025-12-05T12:00:00+01:00"), entry("b&c", "2025-12-05T13:00:00+00:00")], SITE
+        ).encode()
     )
-    sitemap = render_sitemap(index, SITE, now=NOW)
-    fresh, stale = sitemap.split("articles/stale/")
-    assert "<news:title>Headline fresh</news:title>" in fresh
-    assert "news:news" not in stale
+    assert urlset.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}urlset"
+    urls = urlset.findall("s:url", ns)
+    assert [u.findtext("s:loc", namespaces=ns) for u in urls] == [
+        "https://news.example.com/articles/a/",
+        "https://news.example.com/articles/b&c/",
+    ]
+    lastmods = [datetime.fromisoformat(str(u.findtext("s:lastmod", namespaces=ns))) for u in urls]
+    assert lastmods[0] == datetime.fromisoformat("2025-12-05T12:00:00+01:00")
+    index = etree.fromstring(render_sitemap_index(["2025-12-04", "2025-12-05"], SITE).encode())
+    assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    assert [s.findtext("s:loc", namespaces=ns) for s in index.findall("s:sitemap", ns)] == [
+        "https://news.example.com/sitemaps/pages.xml",
+        "https://news.example.com/sitemaps/news.xml",
+        "https://news.example.com/sitemaps/2025-12-04.xml",
+        "https://news.example.com/sitemaps/2025-12-05.xml",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -79,9 +126,15 @@ def test_news_language_codes(language: str, expected: str) -> None:
 
 
 def test_a_teaser_in_another_language_carries_its_own_lang_and_dir() -> None:
-    index = SiteIndex(entries=[entry("ar", "2025-12-06T10:00:00+00:00", language="ar", direction="rtl")])
-    html = render_front_page(index, SITE)
+    entries = [entry("ar", "2025-12-06T10:00:00+00:00", language="ar", direction="rtl")]
+    html = render_front_page(FrontContent(entries=entries), SITE, Pagination(base=""))
     assert '<article class="teaser lead" lang="ar" dir="rtl">' in html
+
+
+def test_teasers_show_time_as_well_as_date_in_the_article_language() -> None:
+    entries = [entry("a", "2025-12-06T10:05:00+01:00", language="fr")]
+    html = render_front_page(FrontContent(entries=entries), SITE, Pagination(base=""))
+    assert ">6 déc. 2025, 10:05</time>" in html
 
 
 def test_dates_and_name_lists_follow_the_language() -> None:

@@ -214,8 +214,10 @@ def test_site_bucket_policy_lets_only_this_distribution_read_only_published_pref
     assert "${SiteDistribution}" in source["Fn::Sub"]
     keys = [r["Fn::Sub"].removeprefix("${SiteBucket.Arn}/") for r in read["Resource"]]
     assert "*" not in keys  # never the whole bucket
-    assert not any(key.startswith("_") for key in keys)  # _index/articles.json stays private
-    assert {"index.html", "articles/*", "cards/*", "sections/*"} <= set(keys)
+    assert not any(key.startswith("_") for key in keys)  # private prefixes stay private
+    # every listing the site renders (logic/site_index.py) is readable: pages, archive, sitemaps
+    assert {"index.html", "feed.xml", "sitemap.xml", "articles/*", "cards/*", "sections/*"} <= set(keys)
+    assert {"page/*", "archive/*", "sitemaps/*"} <= set(keys)
 
 
 def test_both_buckets_refuse_plain_http(template: dict[str, Any]) -> None:

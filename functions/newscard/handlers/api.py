@@ -19,6 +19,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
 
 from newscard.handlers.wiring import build_upload_processor
 from newscard.logic.publish import PublishOutcome, api_source
@@ -28,10 +29,12 @@ from newscard.models.errors import (
     ArticleRejected,
     ArticleTooLarge,
     NotFound,
+    PreconditionFailed,
     Problem,
     SlugConflict,
     StorageError,
 )
+from newscard.models.site_index import FrontPins
 
 Slug = Annotated[str, Path(pattern=SLUG_PATTERN, max_length=SLUG_MAX, description="the article's slug")]
 PresetName = Literal["og", "square", "story"]
@@ -112,6 +115,11 @@ def _no_route(error: NotFoundError) -> Response[str]:
     return _errors(404, [Problem("", f"there is no {path} in this API")])
 
 
+@app.exception_handler(PreconditionFailed)
+def _stale_version(error: PreconditionFailed) -> Response[str]:
+    return _errors(409, [Problem("/version", "changed since it was read; read it again and retry")])
+
+
 @app.exception_handler(StorageError)
 def _unavailable(error: StorageError) -> Response[str]:
     logger.exception("storage failed")
@@ -169,6 +177,24 @@ def preview(preset: Annotated[PresetName, Query(description="card preset")] = "o
     )
 
 
+@app.get("/front", summary="The front page's pinned stories and their version")
+def get_front() -> Response[str]:
+    return Response(
+        status_code=200, content_type="application/json", body=publisher.indexer.pins().model_dump_json()
+    )
+
+
+@app.put("/front", summary="Pin lead stories on the front page (first is the lead), each until an expiry")
+def put_front() -> Response[str]:
+    try:
+        change = FrontPins.model_validate_json(_raw_body())
+    except ValidationError as error:
+        return _errors(422, [problem_from_pydantic(detail) for detail in error.errors()])
+    stored = publisher.indexer.set_pins(change)
+    logger.info("front page pins changed", pinned=[pin.slug for pin in stored.pinned], version=stored.version)
+    return Response(status_code=200, content_type="application/json", body=stored.model_dump_json())
+
+
 def openapi_document() -> dict[str, Any]:
     """The API's OpenAPI 3.1 document: routes from the resolver, request bodies from the Article model.
 
@@ -184,6 +210,9 @@ def openapi_document() -> dict[str, Any]:
     article_schema = Article.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(article_schema.pop("$defs", {}))
     schemas["Article"] = article_schema
+    schemas.update(FrontPins.model_json_schema(ref_template="#/components/schemas/{model}").pop("$defs", {}))
+    schemas["FrontPins"] = FrontPins.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas["FrontPins"].pop("$defs", None)
     schemas["Errors"] = {
         "type": "object",
         "properties": {
@@ -224,6 +253,14 @@ def openapi_document() -> dict[str, Any]:
         "200": {"description": "The card", "content": {"image/jpeg": {}, "image/png": {}}},
         "413": {"description": "Over 1 MiB", **errors},
         "422": {"description": "Rejected", **errors},
+    }
+    pins = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/FrontPins"}}}}
+    paths["/front"]["get"]["responses"] = {"200": {"description": "The pins and their version", **pins}}
+    paths["/front"]["put"]["requestBody"] = {"required": True, **pins}
+    paths["/front"]["put"]["responses"] = {
+        "200": {"description": "Stored; the front page is re-rendered", **pins},
+        "409": {"description": "The version changed since it was read", **errors},
+        "422": {"description": "Rejected (for example a slug that is not published)", **errors},
     }
     for path, method in (("/articles/{slug}", "get"), ("/articles/{slug}", "delete")):
         paths[path][method]["responses"]["404"] = {"description": "No such article", **errors}

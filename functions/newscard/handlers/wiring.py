@@ -8,6 +8,7 @@ import boto3
 from botocore.config import Config
 
 from newscard.dal.https_images import HttpsImageFetcher
+from newscard.dal.listings import DynamoListingTable
 from newscard.dal.registry import DynamoRegistry
 from newscard.dal.s3 import S3Store
 from newscard.logic.images import ImageLoader
@@ -42,14 +43,16 @@ def build_publisher(settings: Settings | None = None, client: object | None = No
         except ImageProblem as problem:
             raise ConfigurationError(f"configuration error: THEME_LOGO_KEY {logo}: {problem}") from None
     fetcher = HttpsImageFetcher(settings.asset_hosts) if settings.asset_hosts else None
+    # Made with the publisher (once per execution environment), so it always talks to the
+    # endpoint and credentials of this environment.
+    dynamodb = boto3.client("dynamodb", config=_BOTO_CONFIG)
     return Publisher(
         site=S3Store(s3, settings.site_bucket),  # type: ignore[arg-type]
         images=ImageLoader(articles, fetcher.fetch if fetcher else None),
         settings=settings,
         sources=articles,
-        # Made with the publisher (once per execution environment), so it always talks to the
-        # endpoint and credentials of this environment.
-        registry=DynamoRegistry(boto3.client("dynamodb", config=_BOTO_CONFIG), settings.state_table),
+        registry=DynamoRegistry(dynamodb, settings.state_table),
+        listings=DynamoListingTable(dynamodb, settings.state_table),
     )
 
 

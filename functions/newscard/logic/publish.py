@@ -21,6 +21,7 @@ from functools import cached_property
 from typing import Literal
 
 from newscard import RENDERER_VERSION
+from newscard.dal.listings import ListingTable, memory_listings_for
 from newscard.dal.registry import ArticleBusy, ArticleState, MemoryRegistry, Pending, Registry, SlugTaken
 from newscard.dal.store import ObjectStore
 from newscard.logic.brand import publish_brand
@@ -140,6 +141,9 @@ class Publisher:
     # Wall-clock seconds for leases (tests move it on to expire a crashed writer's lease).
     lease_clock: Callable[[], float] = field(default=time.time, repr=False)
     busy_wait: float = BUSY_WAIT_SECONDS
+    # Listing items (the state table's LIST#/PAGE# items). None (the CLI, tests): the in-memory twin
+    # bound to the site store, so every Publisher over one store sees the same listings.
+    listings: ListingTable | None = None
 
     @cached_property
     def brand(self) -> Brand:
@@ -150,15 +154,17 @@ class Publisher:
 
     @property
     def indexer(self) -> SiteIndexer:
-        """Front page, sections, feed and sitemap: updated after every publish and unpublish."""
+        """Front page, sections, archive, feed and sitemaps: updated after every publish and unpublish."""
         site = SiteInfo(
             self.settings.site_name,
             self.settings.site_base_url,
             self.settings.site_language,
             brand=self.brand,
             twitter_site=self.settings.twitter_site,
+            section_order=tuple(self.settings.section_order),
         )
-        return SiteIndexer(self.site, site, clock=self.clock)
+        listings = self.listings if self.listings is not None else memory_listings_for(self.site)
+        return SiteIndexer(self.site, site, listings, clock=self.clock)
 
     def read_manifest(self, slug: str) -> Manifest | None:
         try:

@@ -54,6 +54,8 @@ class Settings(BaseModel):
         alias="SITE_LANGUAGE", default="en", pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
     )
     asset_hosts: list[str] = Field(alias="ASSET_HOSTS", default_factory=list)
+    # Section slugs in the order the front page lists them (comma-separated); others follow by name.
+    section_order: list[str] = Field(alias="SECTION_ORDER", default_factory=list)
     # Theme defaults live on Theme alone; these fields only name the variables.
     theme_accent: HexColour = Field(alias="THEME_ACCENT", default=_THEME_DEFAULTS.accent)
     theme_background: HexColour = Field(alias="THEME_BACKGROUND", default=_THEME_DEFAULTS.background)
@@ -63,7 +65,15 @@ class Settings(BaseModel):
     # The newsroom's X account ("@handle" or "handle"), for twitter:site on every page.
     twitter_site: str | None = Field(alias="TWITTER_SITE", default=None, pattern=r"^@?[A-Za-z0-9_]{1,15}$")
 
-    _split = field_validator("asset_hosts", mode="before")(_split_hosts)
+    _split = field_validator("asset_hosts", "section_order", mode="before")(_split_hosts)
+
+    @field_validator("section_order")
+    @classmethod
+    def _section_slugs(cls, value: list[str]) -> list[str]:
+        # Names or slugs alike ("Culture & Arts" or culture-arts): listings key sections by slug.
+        from newscard.models.article import slugify
+
+        return [slugify(name) for name in value]
 
     @field_validator("site_base_url")
     @classmethod

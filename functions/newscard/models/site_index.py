@@ -1,10 +1,15 @@
-"""The site index: one slim entry per published article, from which every listing is rendered."""
+"""Listing entries (one slim record per published article) and the front page's pins."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from newscard.models.article import SLUG_MAX, SLUG_PATTERN
+
+# A front page leads with at most this many pinned stories.
+MAX_PINS = 5
 
 
 class ImageVariant(BaseModel):
@@ -40,7 +45,7 @@ class ListingImage(BaseModel):
 
 
 class IndexEntry(BaseModel):
-    """What the front page, section pages, feed and sitemap need to know about one article."""
+    """What the front page, section pages, archive, feed and sitemaps need to know about one article."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -63,18 +68,42 @@ class IndexEntry(BaseModel):
     def last_modified(self) -> datetime:
         return self.updated_at or self.published_at
 
+    @property
+    def published_utc(self) -> datetime:
+        return self.published_at.astimezone(UTC)
 
-class SiteIndex(BaseModel):
-    """The whole index document; entries newest first."""
+    @property
+    def day(self) -> str:
+        """The UTC day the article belongs to in the archive: 2026-11-30."""
+        return self.published_utc.strftime("%Y-%m-%d")
 
-    entries: list[IndexEntry] = Field(default_factory=list)
+    @property
+    def sort_key(self) -> str:
+        """Newest-first order with the slug breaking ties: the same set always renders the same bytes."""
+        return f"{self.published_utc.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{self.slug}"
 
-    def sections(self) -> dict[str, str]:
-        """Section slug -> display name, in order of each section's newest article."""
-        found: dict[str, str] = {}
-        for entry in self.entries:
-            found.setdefault(entry.section_slug, entry.section)
-        return found
 
-    def in_section(self, section_slug: str) -> list[IndexEntry]:
-        return [entry for entry in self.entries if entry.section_slug == section_slug]
+class Pin(BaseModel):
+    """A story held at the top of the front page until `until` (or until unpinned)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    slug: str = Field(pattern=SLUG_PATTERN, max_length=SLUG_MAX)
+    until: AwareDatetime | None = Field(default=None, description="when the pin lapses; none: until changed")
+
+    def live(self, now: datetime) -> bool:
+        return self.until is None or self.until > now
+
+
+class FrontPins(BaseModel):
+    """The body of `PUT /front`: the pinned stories, first is the lead, and the version it replaces."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    pinned: list[Pin] = Field(default_factory=list, max_length=MAX_PINS)
+    version: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**53,  # well inside what DynamoDB numbers and JSON readers hold exactly
+        description="the version read from GET /front; the write is refused (409) if it changed since",
+    )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
-from babel.dates import format_date, format_time, get_datetime_format
+from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
 from babel.lists import format_list
 
 from newscard.models.article import RTL_LANGUAGES
@@ -132,3 +132,55 @@ def list_separators(count: int, language: str) -> list[str]:
         start = joined.index(marks[i]) + len(marks[i])
         separators.append(joined[start : joined.index(marks[i + 1])])
     return [*separators, ""]
+
+
+# Words of listing navigation (pagination, archive); kept apart from _LABELS so each can grow alone.
+_NAV_LABELS: dict[str, dict[str, str]] = {
+    "en": {"pages": "Pages", "page": "Page", "newer": "Newer", "older": "Older", "archive": "Archive"},
+    "fr": {
+        "pages": "Pages",
+        "page": "Page",
+        "newer": "Plus récents",
+        "older": "Plus anciens",
+        "archive": "Archives",
+    },
+    "de": {"pages": "Seiten", "page": "Seite", "newer": "Neuere", "older": "Ältere", "archive": "Archiv"},
+    "es": {
+        "pages": "Páginas",
+        "page": "Página",
+        "newer": "Más recientes",
+        "older": "Anteriores",
+        "archive": "Archivo",
+    },
+    "ar": {"pages": "الصفحات", "page": "صفحة", "newer": "الأحدث", "older": "الأقدم", "archive": "الأرشيف"},
+    "he": {
+        "pages": "עמודים",
+        "page": "עמוד",
+        "newer": "חדשים יותר",
+        "older": "ישנים יותר",
+        "archive": "ארכיון",
+    },
+}
+
+
+def nav_labels(language: str) -> dict[str, str]:
+    return _NAV_LABELS.get(language.split("-")[0].lower(), _NAV_LABELS[FALLBACK])
+
+
+def format_date_time(moment: datetime, language: str) -> str:
+    """Medium date and short time in the moment's own offset, glued by the language's CLDR pattern
+    (a teaser's "30 Nov 2026, 08:15")."""
+    locale = locale_for(language)
+    date_text = format_date(moment, "medium", locale=locale)
+    time_text = format_time(moment, "short", tzinfo=moment.tzinfo, locale=locale)
+    pattern = str(get_datetime_format("medium", locale=locale)).replace("'", "")
+    return pattern.replace("{0}", time_text).replace("{1}", date_text)
+
+
+def format_full_date(moment: datetime, language: str) -> str:
+    return format_date(moment, "full", locale=locale_for(language))
+
+
+def format_month_year(moment: datetime, language: str) -> str:
+    """'November 2026' in the language's own words and order (CLDR skeleton yMMMM)."""
+    return format_skeleton("yMMMM", moment, locale=locale_for(language))

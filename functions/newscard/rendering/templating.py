@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import mimetypes
 import re
 from functools import lru_cache
 from typing import Any
@@ -49,6 +50,11 @@ def drop_non_xml(value: Any) -> Any:
     return Markup(cleaned) if isinstance(value, Markup) else cleaned  # noqa: S704
 
 
+def image_type(path: str) -> str:
+    """The media type of a site image from its name (cards and page images are JPEG, PNG or WebP)."""
+    return mimetypes.guess_type(path)[0] or "image/jpeg"
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     # Every template is escaped, XML included: HTML escaping (&, <, >, ", ') is also valid XML.
@@ -65,6 +71,11 @@ def environment() -> Environment:
     env.filters["timestamp"] = i18n.format_timestamp
     env.filters["short_date"] = i18n.format_date_only
     env.filters["names"] = i18n.format_names
+    env.filters["short_date_time"] = i18n.format_date_time
+    env.filters["full_date"] = i18n.format_full_date
+    env.filters["month_year"] = i18n.format_month_year
+    env.filters["image_type"] = image_type
+    env.globals["nav_labels"] = i18n.nav_labels
     env.globals["labels"] = i18n.labels
     env.globals["source_sets"] = renditions.source_sets
     env.globals["fallback"] = renditions.fallback
