@@ -106,6 +106,12 @@ def crawl(site: Any, start: str = "index.html") -> tuple[set[str], set[str]]:
             if href.startswith(("http:", "https:", "mailto:")) or href.endswith((".xml", ".json")):
                 continue
             target = posixpath.normpath(posixpath.join(posixpath.dirname(key), href))
+            if posixpath.splitext(target)[1]:  # a file: it must exist
+                # Brand files (favicon, logo) are the publisher's, written before any page names them;
+                # listings rendered without a publisher link the default brand's.
+                if not target.startswith("brand/") and not site.exists(target):
+                    broken.add(f"{key} -> {href}")
+                continue
             target = "index.html" if target == "." else f"{target}/index.html"
             if target.startswith("articles/"):
                 seen.add(target)  # article pages are the publisher's; listings only link to them
