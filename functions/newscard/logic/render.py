@@ -5,15 +5,19 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
-from newscard.models.article import Article
+from PIL import Image
+
+from newscard.models.article import Article, FocalPoint
 from newscard.models.settings import Settings
-from newscard.rendering import images
+from newscard.rendering import images, subject
 from newscard.rendering.cards import PRESETS, CardText, Preset, RenderedCard, render_card
+from newscard.rendering.layouts import LayoutName
 from newscard.rendering.page import CardRef, PageContext, PageImage, render_article_page
 from newscard.rendering.shaping import require_shaping
+from newscard.rendering.subject import Subject
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=60, must-revalidate"
@@ -69,27 +73,64 @@ def _hashed_key(prefix: str, name: str, data: bytes, extension: str) -> str:
 
 @dataclass(frozen=True)
 class Hero:
-    """The hero decoded once, at the smallest scale every card and the page rendition need."""
+    """A photo decoded once, at the smallest scale every card and the page rendition need, and
+    its subject (the editor's focal point, else the faces or salient point found in it), which
+    every preset crops from."""
 
     image: images.Photo | None
     focal: tuple[float, float] = (0.5, 0.5)
+    subject: Subject = field(default_factory=Subject)
 
 
 def decode_hero(article: Article, image_bytes: dict[str, bytes]) -> Hero:
     if article.hero is None:
         return Hero(None)
-    data = image_bytes[article.hero.src]
+    return _decode_photo(image_bytes[article.hero.src], article.hero.focal_point, with_page=True)
+
+
+def _decode_photo(data: bytes, point: FocalPoint | None, *, with_page: bool) -> Hero:
     info = images.inspect_image(data)
     needed = [(p.width, p.height) for p in PRESETS.values()]
-    needed.append(_page_image_size(info))
-    image = images.decode(data, at_least=images.cover_source_size(info.width, info.height, needed))
-    point = article.hero.focal_point
-    return Hero(images.Photo(image), (point.x, point.y) if point is not None else (0.5, 0.5))
+    if with_page:
+        needed.append(_page_image_size(info))
+    image = images.Photo(
+        images.decode(data, at_least=images.cover_source_size(info.width, info.height, needed))
+    )
+    if point is not None:
+        focal = (point.x, point.y)
+        return Hero(image, focal, subject.given(focal))
+    # Only here, for photos without a focal point, is the face detector loaded and run.
+    found = subject.find_subject(image)
+    return Hero(image, found.focus, found)
 
 
 def _page_image_size(info: images.ImageInfo) -> tuple[int, int]:
     factor = images.reduction_factor(info.width, PAGE_IMAGE_MAX_WIDTH)
     return (info.width // factor, info.height // factor)
+
+
+def card_layout(article: Article, settings: Settings, has_photo: bool) -> LayoutName:
+    """card.layout, else the theme's layout for the section, else overlay (text without a photo)."""
+    if article.card is not None and article.card.layout is not None:
+        return article.card.layout
+    chosen = settings.theme.layout_for(article.section)
+    if chosen is not None:
+        return chosen
+    return "overlay" if has_photo else "text"
+
+
+def card_text(article: Article, settings: Settings, credit: str | None) -> CardText:
+    """What the cards say: the social headline and label when the editor gave them."""
+    card = article.card
+    return CardText(
+        (card.headline if card is not None and card.headline else None) or article.headline,
+        (card.label if card is not None and card.label else None) or article.section,
+        settings.site_name,
+        article.direction,
+        article.language,
+        author=", ".join(a.name for a in article.authors[:2]) or None,
+        credit=credit if settings.theme.card_credit else None,
+    )
 
 
 def render_cards(
@@ -103,24 +144,52 @@ def render_cards(
 ) -> list[RenderedCard]:
     """One card per preset, in PRESETS order; the theme's logo if it was loaded with the images.
 
-    With timings_ms, each preset's render time is recorded there as card_<preset> (milliseconds):
-    returned as data so the caller, not the renderer, decides how to log or emit it.
+    The photo is card.image when the editor gave one, else the hero; card.focal_points[preset]
+    overrides the crop of that preset alone. With timings_ms, each preset's render time is
+    recorded there as card_<preset> (milliseconds), and the subject detection as card_subject.
     """
     theme = settings.theme
     logo_bytes = image_bytes.get(theme.logo_key) if theme.logo_key else None
     logo = images.decode(logo_bytes, keep_alpha=True) if logo_bytes else None
-    text = CardText(
-        article.headline, article.section, settings.site_name, article.direction, article.language
-    )
+    card = article.card
+    started = time.perf_counter()
+    credit = article.hero.credit if article.hero is not None else None
+    photo = hero
+    if card is not None and card.image is not None:
+        photo = _decode_photo(image_bytes[card.image.src], card.image.focal_point, with_page=False)
+        credit = None  # the hero's credit is not this photo's
+    if timings_ms is not None and card is not None and card.image is not None:
+        timings_ms["card_subject"] = round((time.perf_counter() - started) * 1000, 1)
+    headshot = _headshot(article, image_bytes)
+    text = card_text(article, settings, credit)
+    layout = card_layout(article, settings, photo.image is not None)
     cards = []
     for preset in presets:
         started = time.perf_counter()
+        point = card.focal_points.get(preset.name) if card is not None else None  # type: ignore[call-overload]
         cards.append(
-            render_card(text, preset=preset, theme=theme, photo=hero.image, focal=hero.focal, logo=logo)
+            render_card(
+                text,
+                preset=preset,
+                theme=theme,
+                photo=photo.image,
+                subject=subject.given((point.x, point.y)) if point is not None else photo.subject,
+                layout=layout,
+                logo=logo,
+                headshot=headshot,
+            )
         )
         if timings_ms is not None:
             timings_ms[f"card_{preset.name}"] = round((time.perf_counter() - started) * 1000, 1)
     return cards
+
+
+def _headshot(article: Article, image_bytes: dict[str, bytes]) -> Image.Image | None:
+    """The first author's headshot (for the opinion layout), small: it is drawn ~200 px wide."""
+    author = next((a for a in article.authors if a.image is not None), None)
+    if author is None or author.image is None or author.image not in image_bytes:
+        return None
+    return images.decode(image_bytes[author.image], at_least=(400, 400))
 
 
 def render_article(
