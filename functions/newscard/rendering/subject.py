@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from PIL import Image, ImageChops, ImageFilter
+from PIL import Image, ImageChops, ImageFilter, ImageOps
 
 from newscard.rendering import images
 
@@ -233,7 +233,10 @@ def salient_point(image: Image.Image) -> tuple[float, float]:
     thumb = image.copy()
     thumb.thumbnail((_THUMB, _THUMB), Image.Resampling.BOX)
     grey = thumb.convert("L")
-    edges = grey.filter(ImageFilter.FIND_EDGES).point(lambda v: min(255, v * 2))
+    # The filter sees a step at the frame's edge; the outermost pixels are dropped for that.
+    edges = ImageOps.expand(
+        ImageOps.crop(grey.filter(ImageFilter.FIND_EDGES), 2).point(lambda v: min(255, v * 2)), 2, fill=0
+    )
     saturation = thumb.convert("HSV").getchannel("S")
     _, cb, cr = thumb.convert("YCbCr").split()
     skin = ImageChops.multiply(cb.point(_window(77, 127)), cr.point(_window(133, 173)))
