@@ -51,7 +51,7 @@ PRESETS: dict[str, Preset] = {
     "square": Preset("square", 1080, 1080, 72, 8, 104, 40, 0.5, label_scale=1.3),
     # The story's headline may take most of the card below the faces: a phone shows it full screen.
     "story": Preset(
-        "story", 1080, 1920, 84, 10, 140, 48, 0.62, label_scale=1.6, safe_bottom=200, safe_top=140
+        "story", 1080, 1920, 84, 14, 140, 48, 0.62, label_scale=1.6, safe_bottom=200, safe_top=140
     ),
 }
 

@@ -170,7 +170,7 @@ def _fit_stack(
     if logo is not None:
         # The logo scales with the card, not with the site-name type: ~36 px on og, ~86 on story.
         logo_height = max(round(36 * unit), round(preset.height * 0.045))
-        mark = _scaled_logo(logo, logo_height, round(width * 0.5))
+        mark = _scaled_logo(logo, logo_height, round(width * 0.7))
     footer_height = mark.height if mark is not None else round(site_size * 1.5)
     room = (bottom - top) - (tab_height + gap) - (gap + footer_height)
     headline = fit_headline(
