@@ -164,6 +164,7 @@ def test_the_face_is_whole_in_the_crop_and_no_headline_covers_it(
     face = _on_card(card, truth)
     assert not _overlaps(face, card.headline_box), (face, card.headline_box, card.layout)
     assert card.headline.lines and not card.headline.truncated
+    assert card.contrast >= 4.5
 
 
 def test_one_detection_serves_every_preset(monkeypatch: pytest.MonkeyPatch) -> None:
