@@ -96,7 +96,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 def cmd_gallery(args: argparse.Namespace) -> int:
     from newscard.dal.memory import DirectoryStore
     from newscard.logic.images import ImageLoader, load_article_images
-    from newscard.logic.render import decode_hero, render_cards
+    from newscard.logic.render import decode_hero, render_cards, with_card_layout
     from newscard.logic.validation import parse_article
     from newscard.rendering.gallery import SheetRow, contact_sheet
 
@@ -116,9 +116,12 @@ def cmd_gallery(args: argparse.Namespace) -> int:
             print(f"{path}: rejected ({'; '.join(f'{p.loc}: {p.msg}' for p in rejection.problems)})")
             failures += 1
             continue
-        cards = render_cards(article, decode_hero(article, images), settings, images)
-        caption = f"{path.name} [{article.language}] {article.headline}"
-        rows.append(SheetRow(caption, [(card.preset, card.data) for card in cards]))
+        hero = decode_hero(article, images)  # detected once, shared by every layout's cards
+        for layout in args.layouts.split(",") if args.layouts else [None]:
+            shown = article if layout is None else with_card_layout(article, layout)
+            cards = render_cards(shown, hero, settings, images)
+            caption = f"{path.name} [{article.language}] {cards[0].layout}: {article.headline}"
+            rows.append(SheetRow(caption, [(card.preset, card.data) for card in cards]))
     if rows:
         Path(args.out).write_bytes(contact_sheet(rows, row_height=args.height))
         cards_total = sum(len(row.cards) for row in rows)
@@ -234,6 +237,11 @@ def build_parser() -> argparse.ArgumentParser:
     gallery.add_argument("--height", type=int, default=420, help="height of each row in pixels (default 420)")
     gallery.add_argument("--base-url", help=argparse.SUPPRESS)
     gallery.add_argument("--site-name", help="site name (default: SITE_NAME or Newscard)")
+    gallery.add_argument(
+        "--layouts",
+        type=_layouts,
+        help="one row per card layout for each article: all, or some of overlay,split,opinion,text",
+    )
     gallery.set_defaults(func=cmd_gallery)
 
     dev = sub.add_parser("dev", help="the whole stack on 127.0.0.1 without Docker: S3, queue, handler, API")
@@ -255,6 +263,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="site", help="where to copy the site bucket (default: ./site)")
     demo.set_defaults(func=cmd_demo)
     return parser
+
+
+def _layouts(value: str) -> str:
+    from newscard.rendering.layouts import LAYOUTS
+
+    chosen = list(LAYOUTS) if value == "all" else [v.strip() for v in value.split(",") if v.strip()]
+    unknown = [v for v in chosen if v not in LAYOUTS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"layouts are all or some of {', '.join(LAYOUTS)}")
+    return ",".join(chosen)
 
 
 def _default_seed() -> Path:

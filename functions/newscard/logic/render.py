@@ -10,7 +10,7 @@ from typing import Literal
 
 from PIL import Image
 
-from newscard.models.article import Article, FocalPoint
+from newscard.models.article import Article, Card, FocalPoint
 from newscard.models.settings import Settings
 from newscard.rendering import images, subject
 from newscard.rendering.cards import PRESETS, CardText, Preset, RenderedCard, render_card
@@ -117,6 +117,12 @@ def card_layout(article: Article, settings: Settings, has_photo: bool) -> Layout
     if chosen is not None:
         return chosen
     return "overlay" if has_photo else "text"
+
+
+def with_card_layout(article: Article, layout: str) -> Article:
+    """The article with card.layout set (re-validated), for galleries and previews of one layout."""
+    card = article.card.model_dump(exclude_none=True) if article.card is not None else {}
+    return article.model_copy(update={"card": Card.model_validate({**card, "layout": layout})})
 
 
 def card_text(article: Article, settings: Settings, credit: str | None) -> CardText:
