@@ -226,7 +226,8 @@ def test_without_the_detector_runtime_cards_fall_back_to_saliency() -> None:
         "photo = Image.new('RGB', (2400, 1200), (150, 155, 160))\n"
         "from PIL import ImageDraw; ImageDraw.Draw(photo).ellipse((200, 250, 550, 650), fill=(220, 30, 40))\n"
         "found = subject.find_subject(photo)\n"
-        "card = render_card(CardText('x', 'y', 'z'), preset=PRESETS['og'], theme=Theme(), photo=photo, subject=found)\n"
+        "card = render_card(CardText('x', 'y', 'z'), preset=PRESETS['og'], theme=Theme(),"
+        " photo=photo, subject=found)\n"
         "print(subject.detector_available(), found.source, round(found.focus[0], 2), len(card.data) > 1000)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -277,3 +278,34 @@ def test_detection_is_deterministic() -> None:
     first = subject.find_subject(canvas)
     subject._detector.cache_clear()
     assert subject.find_subject(canvas) == first
+
+
+# --- the page uses the same subject ----------------------------------------------------------------
+
+
+def test_a_very_tall_hero_is_cropped_on_the_page_around_its_subject() -> None:
+    # Given a portrait hero (1080x1920) with the face near the bottom, and no focal point
+    canvas, truth = _case("astronaut", "tall-bottom-right")
+    buffer = io.BytesIO()
+    canvas.save(buffer, "JPEG", quality=90)
+    document = json.loads(SEED.read_text())
+    document["hero"] = {"src": "assets/tall.jpg", "alt": "An astronaut"}
+    document["body"] = [{"type": "paragraph", "text": "Text."}]
+    article = parse_article(json.dumps(document).encode())
+    # When the article is rendered
+    from newscard.logic.render import render_article
+
+    objects = render_article(article, {"assets/tall.jpg": buffer.getvalue()}, SETTINGS)
+    hero = next(o for o in objects if o.role == "image")
+    page = next(o for o in objects if o.role == "page").body.decode()
+    # Then the page's hero is 4:5, not 9:16, and still shows the face whole
+    assert hero.width is not None and hero.height is not None
+    assert hero.height == round(hero.width * 5 / 4)
+    with Image.open(io.BytesIO(hero.body)) as picture:
+        assert picture.size == (hero.width, hero.height)
+    scale = hero.width / canvas.width
+    shown_top = canvas.height * scale - hero.height  # the crop sits at the bottom: the face is there
+    assert truth[1] * scale >= shown_top - 1 and truth[3] * scale <= canvas.height * scale
+    # And the subject's point is there for CSS crops (object-position), on the page and in the manifest
+    assert hero.focus is not None and 0.5 < hero.focus[0] < 1 and 0.5 < hero.focus[1] < 1
+    assert f"object-position:{round(hero.focus[0] * 100)}% {round(hero.focus[1] * 100)}%" in page

@@ -44,6 +44,8 @@ class SiteObject:
     preset: str | None = None
     width: int | None = None
     height: int | None = None
+    # The subject's point in the image (0..1), for CSS object-position where a page crops it.
+    focus: tuple[float, float] | None = None
 
     @property
     def sha256(self) -> str:
@@ -227,8 +229,9 @@ def render_article(
         if src in renditions:
             continue
         is_hero = article.hero is not None and src == article.hero.src
+        focus = None
         if is_hero and hero is not None:
-            picture = images.web_rendition(hero, PAGE_IMAGE_MAX_WIDTH)
+            picture, focus = page_hero(hero, decoded.subject)
         else:
             # A JPEG decodes straight to the reduction it needs (libjpeg's DCT scaling).
             info = images.inspect_image(image_bytes[src])
@@ -237,10 +240,12 @@ def render_article(
         data = images.encode_jpeg(picture, quality=82)
         key = _hashed_key(f"images/{slug}", HERO_IMAGE_NAME if is_hero else f"image-{index}", data, "jpg")
         objects.append(
-            SiteObject(key, data, "image/jpeg", IMMUTABLE, "image", None, picture.width, picture.height)
+            SiteObject(
+                key, data, "image/jpeg", IMMUTABLE, "image", None, picture.width, picture.height, focus
+            )
         )
         # The page lives at articles/<slug>/index.html; relative links keep a local copy browsable.
-        renditions[src] = PageImage(f"../../{key}", picture.width, picture.height)
+        renditions[src] = PageImage(f"../../{key}", picture.width, picture.height, object_position(focus))
 
     context = PageContext(
         site_name=settings.site_name,
@@ -252,6 +257,33 @@ def render_article(
     html = render_article_page(article, context).encode("utf-8")
     objects.append(SiteObject(page_key(slug), html, HTML, SHORT, "page"))
     return objects
+
+
+# A hero taller than this (height / width) is cropped on the page, around its subject: a portrait
+# photo would otherwise push the whole article below the first screen.
+PAGE_HERO_MAX_ASPECT = 5 / 4
+
+
+def page_hero(photo: images.Photo, found: Subject) -> tuple[Image.Image, tuple[float, float]]:
+    """The hero's page rendition, cropped to 4:5 around its subject when taller, and the subject's
+    point in that rendition (for object-position where listings crop it further)."""
+    picture = images.web_rendition(photo, PAGE_IMAGE_MAX_WIDTH)
+    width, height = picture.size
+    if height <= width * PAGE_HERO_MAX_ASPECT:
+        return picture, found.focus
+    target = (width, round(width * PAGE_HERO_MAX_ASPECT))
+    focal = subject.crop_focal((width, height), target, found, headroom=0.5)
+    left, top, _, _ = images.cover_box((width, height), target, focal)
+    cropped = picture.crop((round(left), round(top), round(left) + target[0], round(top) + target[1]))
+    y = min(1.0, max(0.0, (found.focus[1] * height - round(top)) / target[1]))
+    return cropped, (found.focus[0], y)
+
+
+def object_position(focus: tuple[float, float] | None) -> str | None:
+    """CSS object-position for a subject point, e.g. '44% 24%'."""
+    if focus is None:
+        return None
+    return f"{round(focus[0] * 100)}% {round(focus[1] * 100)}%"
 
 
 def hero_image_key(slug: str, keys: list[str]) -> str | None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from newscard.dal.store import ObjectStore
-from newscard.logic.render import HTML, SHORT, hero_image_key
+from newscard.logic.render import HTML, SHORT, hero_image_key, object_position
 from newscard.models.article import Article, slugify
 from newscard.models.errors import NotFound, PreconditionFailed, StorageError
 from newscard.models.manifest import Manifest
@@ -60,7 +60,11 @@ def entry_for(article: Article, manifest: Manifest) -> IndexEntry:
     hero_output = next((o for o in manifest.outputs if o.key == hero_key), None)
     if article.hero is not None and hero_output is not None and hero_output.width and hero_output.height:
         image = ListingImage(
-            path=hero_output.key, width=hero_output.width, height=hero_output.height, alt=article.hero.alt
+            path=hero_output.key,
+            width=hero_output.width,
+            height=hero_output.height,
+            alt=article.hero.alt,
+            position=object_position(hero_output.focus),
         )
     return IndexEntry(
         slug=manifest.slug,

@@ -16,6 +16,8 @@ class ListingImage(BaseModel):
     width: int
     height: int
     alt: str
+    # CSS object-position of the subject ("44% 24%"): teasers crop to 16:10 around it.
+    position: str | None = None
 
 
 class IndexEntry(BaseModel):

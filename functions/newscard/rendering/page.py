@@ -34,6 +34,8 @@ class PageImage:
     src: str
     width: int
     height: int
+    # CSS object-position of the photo's subject ("44% 24%"), where a layout crops the image.
+    position: str | None = None
 
 
 @dataclass(frozen=True)

@@ -186,8 +186,9 @@ def _regions(width: int, height: int) -> list[tuple[int, int, int]]:
     whole = ((width - long) // 2, (height - long) // 2, long)
     regions = [whole]
     if long / short > _TILE_ABOVE_ASPECT:
-        # Neighbours overlap by at least a third of a tile, so a face on a seam is whole in one.
-        count = max(2, math.ceil(long / short * 1.5))
+        # Two tiles for a 3:2 photo overlap by half a tile: a face up to that size on the seam
+        # is whole in one of them. One model run per tile, so no more than that.
+        count = max(2, math.ceil(long / short))
         for index in range(count):
             offset = round(index * (long - short) / (count - 1))
             regions.append((offset, 0, short) if width >= height else (0, offset, short))
