@@ -167,6 +167,43 @@ def test_the_face_is_whole_in_the_crop_and_no_headline_covers_it(
     assert card.contrast >= 4.5
 
 
+def _group() -> tuple[Image.Image, list[Box]]:
+    """Two people side by side in a 16:9 frame, at different sizes (a group shot)."""
+    canvas = _backdrop((2400, 1350))
+    truths = []
+    for (make, face), height, (x, y) in (
+        (PHOTOS["hopper"], 820, (300, 250)),
+        (PHOTOS["astronaut"], 640, (1350, 420)),
+    ):
+        original = make()
+        width = round(original.width * height / original.height)
+        canvas.paste(original.resize((width, height), Image.Resampling.LANCZOS), (x, y))
+        truths.append((x + face[0] * width, y + face[1] * height, x + face[2] * width, y + face[3] * height))
+    return canvas, truths
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_in_a_group_shot_no_headline_covers_any_face(preset: str) -> None:
+    canvas, truths = _group()
+    found = subject.find_subject(canvas)
+    assert len(found.faces) == 2
+    card = render_card(
+        CardText(HEADLINE, "Science", "Site"),
+        preset=PRESETS[preset],
+        theme=THEME,
+        photo=canvas,
+        subject=found,
+    )
+    assert card.photo_crop is not None
+    # The largest face is always whole; both are on the wide card
+    assert _inside(truths[0], card.photo_crop)
+    if preset == "og":
+        assert _inside(truths[1], card.photo_crop)
+    # No face, whole or cut by the crop, lies under the headline
+    for truth in truths:
+        assert not _overlaps(_on_card(card, truth), card.headline_box), (truth, card.layout)
+
+
 def test_one_detection_serves_every_preset(monkeypatch: pytest.MonkeyPatch) -> None:
     # Given an article whose hero has no focal point
     canvas, _ = _case("astronaut", "wide-right")
