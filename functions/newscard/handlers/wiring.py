@@ -8,6 +8,7 @@ import boto3
 from botocore.config import Config
 
 from newscard.dal.https_images import HttpsImageFetcher
+from newscard.dal.registry import DynamoRegistry
 from newscard.dal.s3 import S3Store
 from newscard.logic.images import ImageLoader
 from newscard.logic.publish import Publisher
@@ -22,6 +23,11 @@ _BOTO_CONFIG = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_t
 @lru_cache(maxsize=1)
 def s3_client():  # type: ignore[no-untyped-def]  # boto3's client type comes from stubs, optional here
     return boto3.client("s3", config=_BOTO_CONFIG)
+
+
+@lru_cache(maxsize=1)
+def dynamodb_client():  # type: ignore[no-untyped-def]
+    return boto3.client("dynamodb", config=_BOTO_CONFIG)
 
 
 def build_publisher(settings: Settings | None = None, client: object | None = None) -> Publisher:
@@ -40,6 +46,7 @@ def build_publisher(settings: Settings | None = None, client: object | None = No
         images=ImageLoader(articles, fetcher.fetch if fetcher else None),
         settings=settings,
         sources=articles,
+        registry=DynamoRegistry(dynamodb_client(), settings.state_table),
     )
 
 

@@ -336,4 +336,3 @@ def faces_on_card(
         ):
             out.append(box)
     return out
-
