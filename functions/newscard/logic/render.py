@@ -154,20 +154,17 @@ def render_cards(
 
     The photo is card.image when the editor gave one, else the hero; card.focal_points[preset]
     overrides the crop of that preset alone. With timings_ms, each preset's render time is
-    recorded there as card_<preset> (milliseconds), and the subject detection as card_subject.
+    recorded there as card_<preset> (milliseconds).
     """
     theme = settings.theme
     logo_bytes = image_bytes.get(theme.logo_key) if theme.logo_key else None
     logo = images.decode(logo_bytes, keep_alpha=True) if logo_bytes else None
     card = article.card
-    started = time.perf_counter()
     credit = article.hero.credit if article.hero is not None else None
     photo = hero
     if card is not None and card.image is not None:
         photo = _decode_photo(image_bytes[card.image.src], card.image.focal_point, with_page=False)
         credit = None  # the hero's credit is not this photo's
-    if timings_ms is not None and card is not None and card.image is not None:
-        timings_ms["card_subject"] = round((time.perf_counter() - started) * 1000, 1)
     headshot = _headshot(article, image_bytes)
     text = card_text(article, settings, credit)
     layout = card_layout(article, settings, photo.image is not None)
