@@ -30,7 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from photos import cached_photo  # noqa: E402
+from photos import cached_heavy_photo, cached_photo  # noqa: E402
 
 WORK = Path(tempfile.gettempdir()) / "newscard-bench"
 HEADLINE = "US Russia Overtures Deepen European Fears Over Future of Alliance"
@@ -231,6 +231,40 @@ def bench_memory() -> dict[str, Any]:
     }
 
 
+ARTICLE_MEMORY_IMAGES = 50
+ARTICLE_MEMORY_LIMIT_MB = 512
+
+
+def bench_article_memory() -> dict[str, Any]:
+    """Peak RSS (VmHWM) of a fresh process publishing one article with 50 body images of ~19 MB each.
+
+    Images are checked and decoded one at a time, so the peak stays near one image's bytes and
+    decode, not 50 x 19 MB (issue 15 measured 1,024 MB before).
+    """
+    photo = cached_heavy_photo(WORK)
+    assets = WORK / "article-memory" / "assets"
+    assets.mkdir(parents=True, exist_ok=True)
+    for index in range(ARTICLE_MEMORY_IMAGES):
+        link = assets / f"{index}.jpg"
+        if not link.exists():
+            os.link(photo, link)  # one file on disk; the store reads each name on demand (no symlinks)
+    result = subprocess.run(
+        [sys.executable, CHILD, "article-memory", str(assets.parent), str(ARTICLE_MEMORY_IMAGES)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    before, after, status = result.stdout.split()
+    return {
+        "images": f"{ARTICLE_MEMORY_IMAGES} x {photo.stat().st_size / 1e6:.1f} MB",
+        "status": status,
+        "rss_after_imports_mb": round(float(before), 1),
+        "peak_rss_mb": round(float(after), 1),
+        "limit_mb": ARTICLE_MEMORY_LIMIT_MB,
+        "within_limit": float(after) < ARTICLE_MEMORY_LIMIT_MB,
+    }
+
+
 def bench_e2e(n: int) -> dict[str, Any]:
     """Upload-to-published through moto's S3 and SQS over real HTTP and the real handler."""
     from newscard.devstack import DevStack
@@ -361,7 +395,7 @@ def bench_peers(n: int, pillow_og_median: float | None) -> dict[str, Any]:
     return results
 
 
-SECTIONS = ("presets", "article", "cold", "memory", "e2e", "package", "peers")
+SECTIONS = ("presets", "article", "cold", "memory", "article-memory", "e2e", "package", "peers")
 
 
 def main() -> None:
@@ -388,6 +422,8 @@ def main() -> None:
         results["cold"] = bench_cold(5 if args.quick else 10)
     if "memory" in wanted:
         results["memory"] = bench_memory()
+    if "article-memory" in wanted:
+        results["article-memory"] = bench_article_memory()
     if "e2e" in wanted:
         results["e2e"] = bench_e2e(3 if args.quick else 5)
     if "package" in wanted:

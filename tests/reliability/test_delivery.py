@@ -42,10 +42,10 @@ def test_a_poison_message_reaches_the_dlq_and_the_rest_of_the_batch_succeeds(
 
     real_render = publish.render_article
 
-    def render_that_always_fails_for_poison(article: Any, *args: Any) -> Any:
+    def render_that_always_fails_for_poison(article: Any, *args: Any, **kwargs: Any) -> Any:
         if article.resolved_slug == "poison":
             raise RuntimeError("a renderer bug that no retry can fix")
-        return real_render(article, *args)
+        return real_render(article, *args, **kwargs)
 
     monkeypatch.setattr(publish, "render_article", render_that_always_fails_for_poison)
     s3, sqs = stack.client("s3"), stack.client("sqs")

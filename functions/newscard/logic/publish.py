@@ -35,7 +35,7 @@ from newscard.logic.render import (
     site_url,
 )
 from newscard.logic.site_index import SiteIndexer, entry_for
-from newscard.logic.validation import parse_article
+from newscard.logic.validation import check_publishable_now, parse_article
 from newscard.models.article import SLUG_MAX, Article
 from newscard.models.errors import NotFound, Problem, SlugConflict
 from newscard.models.manifest import Manifest, OutputFile
@@ -173,6 +173,7 @@ class Publisher:
         timer = Timer()
         source_sha256 = hashlib.sha256(raw).hexdigest()
         article = parse_article(raw)
+        check_publishable_now(article, self.clock())
         if slug is not None and article.slug is not None and article.slug != slug:
             raise SlugConflict(
                 [Problem("/slug", f"the slug in the article ({article.slug}) differs from the URL ({slug})")]

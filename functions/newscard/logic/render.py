@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 from PIL import Image
 
+from newscard.logic.images import image_rejected_at
 from newscard.models.article import Article, Card, FocalPoint
 from newscard.models.settings import Settings
 from newscard.rendering import images, subject
@@ -84,10 +85,11 @@ class Hero:
     subject: Subject = field(default_factory=Subject)
 
 
-def decode_hero(article: Article, image_bytes: dict[str, bytes]) -> Hero:
+def decode_hero(article: Article, image_bytes: Mapping[str, bytes]) -> Hero:
     if article.hero is None:
         return Hero(None)
-    return _decode_photo(image_bytes[article.hero.src], article.hero.focal_point, with_page=True)
+    with image_rejected_at("/hero/src", article.hero.src):
+        return _decode_photo(image_bytes[article.hero.src], article.hero.focal_point, with_page=True)
 
 
 def _decode_photo(data: bytes, point: FocalPoint | None, *, with_page: bool) -> Hero:
@@ -145,7 +147,7 @@ def render_cards(
     article: Article,
     hero: Hero,
     settings: Settings,
-    image_bytes: dict[str, bytes],
+    image_bytes: Mapping[str, bytes],
     *,
     presets: Iterable[Preset] = PRESETS.values(),
     timings_ms: dict[str, float] | None = None,
@@ -163,7 +165,8 @@ def render_cards(
     credit = article.hero.credit if article.hero is not None else None
     photo = hero
     if card is not None and card.image is not None:
-        photo = _decode_photo(image_bytes[card.image.src], card.image.focal_point, with_page=False)
+        with image_rejected_at("/card/image/src", card.image.src):
+            photo = _decode_photo(image_bytes[card.image.src], card.image.focal_point, with_page=False)
         credit = None  # the hero's credit is not this photo's
     headshot = _headshot(article, image_bytes)
     text = card_text(article, settings, credit)
@@ -189,17 +192,18 @@ def render_cards(
     return cards
 
 
-def _headshot(article: Article, image_bytes: dict[str, bytes]) -> Image.Image | None:
+def _headshot(article: Article, image_bytes: Mapping[str, bytes]) -> Image.Image | None:
     """The first author's headshot (for the opinion layout), small: it is drawn ~200 px wide."""
-    author = next((a for a in article.authors if a.image is not None), None)
+    index, author = next(((i, a) for i, a in enumerate(article.authors) if a.image is not None), (0, None))
     if author is None or author.image is None or author.image not in image_bytes:
         return None
-    return images.decode(image_bytes[author.image], at_least=(400, 400))
+    with image_rejected_at(f"/authors/{index}/image", author.image):
+        return images.decode(image_bytes[author.image], at_least=(400, 400))
 
 
 def render_article(
     article: Article,
-    image_bytes: dict[str, bytes],
+    image_bytes: Mapping[str, bytes],
     settings: Settings,
     timings_ms: dict[str, float] | None = None,
     *,
@@ -228,19 +232,24 @@ def render_article(
         )
 
     renditions: dict[str, PageImage] = {}
-    for index, (_, src) in enumerate(article.image_sources()):
+    for index, (pointer, src) in enumerate(article.image_sources()):
         if src in renditions:
             continue
         is_hero = article.hero is not None and src == article.hero.src
         focus = None
-        if is_hero and hero is not None:
-            picture, focus = page_hero(hero, decoded.subject)
-        else:
-            # A JPEG decodes straight to the reduction it needs (libjpeg's DCT scaling).
-            info = images.inspect_image(image_bytes[src])
-            body_image = images.decode(image_bytes[src], at_least=_page_image_size(info))
-            picture = images.web_rendition(body_image, PAGE_IMAGE_MAX_WIDTH)
-        data = images.encode_jpeg(picture, quality=82)
+        with image_rejected_at(pointer, src):
+            if is_hero and hero is not None:
+                picture, focus = page_hero(hero, decoded.subject)
+            else:
+                # One body image in memory at a time: its bytes and full decode are dropped before
+                # the next is fetched. A JPEG decodes straight to the reduction it needs (DCT scaling).
+                source = image_bytes[src]
+                info = images.inspect_image(source)
+                picture = images.web_rendition(
+                    images.decode(source, at_least=_page_image_size(info)), PAGE_IMAGE_MAX_WIDTH
+                )
+                del source
+            data = images.encode_jpeg(picture, quality=82)
         key = _hashed_key(f"images/{slug}", HERO_IMAGE_NAME if is_hero else f"image-{index}", data, "jpg")
         objects.append(
             SiteObject(
