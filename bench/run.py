@@ -102,10 +102,12 @@ def bench_presets(n: int) -> dict[str, Any]:
     return table
 
 
-def article_document(hero: str, body_image: str) -> bytes:
+def article_document(hero: str, body_image: str, *, focal_point: bool = True) -> bytes:
     document = json.loads((ROOT / "examples" / "seed-article.json").read_text())
     document["hero"]["src"] = hero
     document["body"][8]["src"] = body_image
+    if not focal_point:
+        del document["hero"]["focal_point"]
     return json.dumps(document).encode()
 
 
@@ -124,6 +126,16 @@ def bench_article(n: int) -> dict[str, Any]:
                 "assets/starmer-macron-merz.jpg": (seed_assets / "starmer-macron-merz.jpg").read_bytes(),
             },
         ),
+        # No focal point: the cards' subject is detected (faces, else saliency) once for the three.
+        "seed_detect_subject": (
+            article_document(
+                "assets/european-leaders.jpg", "assets/starmer-macron-merz.jpg", focal_point=False
+            ),
+            {
+                "assets/european-leaders.jpg": (seed_assets / "european-leaders.jpg").read_bytes(),
+                "assets/starmer-macron-merz.jpg": (seed_assets / "starmer-macron-merz.jpg").read_bytes(),
+            },
+        ),
         "large_hero_24mp": (
             article_document("assets/large.jpg", "assets/starmer-macron-merz.jpg"),
             {
@@ -132,12 +144,45 @@ def bench_article(n: int) -> dict[str, Any]:
             },
         ),
     }
-    results = {}
+    results: dict[str, Any] = {}
     for name, (raw, image_bytes) in cases.items():
         article = parse_article(raw)
         samples = timed(lambda a=article, i=image_bytes: render_article(a, i, config), n=n)
         results[name] = summary(samples)
+    # The issue's budget: detection + three cards within 1.3x of the article with a focal point.
+    results["seed_detect_ratio"] = round(
+        results["seed_detect_subject"]["median"] / results["seed"]["median"], 2
+    )
+    for focal_point in (True, False):
+        faces = _face_case(focal_point=focal_point)
+        if faces is not None:
+            article, image_bytes = parse_article(faces[0]), faces[1]
+            name = "faces_focal_point" if focal_point else "faces_detect_subject"
+            results[name] = summary(timed(lambda a=article, i=image_bytes: render_article(a, i, config), n=n))
+    if "faces_detect_subject" in results:
+        results["faces_detect_ratio"] = round(
+            results["faces_detect_subject"]["median"] / results["faces_focal_point"]["median"], 2
+        )
     return results
+
+
+def _face_case(*, focal_point: bool) -> tuple[bytes, dict[str, bytes]] | None:
+    """A real face photo (scikit-image's astronaut, public domain) off-centre in a 2400x1600 frame."""
+    try:
+        from PIL import Image
+        from skimage import data
+    except ImportError:
+        return None
+    frame = Image.new("RGB", (2400, 1600), (96, 118, 84))
+    frame.paste(Image.fromarray(data.astronaut()).resize((900, 900)), (1400, 200))
+    buffer = io.BytesIO()
+    frame.save(buffer, "JPEG", quality=90)
+    seed_assets = ROOT / "examples" / "assets"
+    raw = article_document("assets/astronaut.jpg", "assets/starmer-macron-merz.jpg", focal_point=focal_point)
+    return raw, {
+        "assets/astronaut.jpg": buffer.getvalue(),
+        "assets/starmer-macron-merz.jpg": (seed_assets / "starmer-macron-merz.jpg").read_bytes(),
+    }
 
 
 CHILD = str(ROOT / "bench" / "child.py")

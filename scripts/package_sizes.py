@@ -37,6 +37,18 @@ def zipped_size(path: Path) -> int:
     return buffer.tell()
 
 
+def layer_names(layers: object) -> list[str]:
+    """The layers a function gets: [{"Ref": X}, ...], or under Fn::If the branch with more of them
+    (an optional layer, such as the face detector's, still counts against the 250 MB)."""
+    if isinstance(layers, dict) and "Fn::If" in layers:
+        _, when_true, when_false = layers["Fn::If"]
+        return max(layer_names(when_true), layer_names(when_false), key=len)
+    if not isinstance(layers, list):
+        return []
+    refs = [layer.get("Ref") if isinstance(layer, dict) else layer for layer in layers]
+    return [ref for ref in refs if isinstance(ref, str)]
+
+
 def main(argv: list[str]) -> int:
     build = Path(argv[1] if len(argv) > 1 else ".aws-sam/build")
     template = load_template(build / "template.yaml")
@@ -51,9 +63,8 @@ def main(argv: list[str]) -> int:
     print(f"{'artefact':<22} {'zipped':>9} {'unzipped':>9} {'+layers':>9}  limits 50 MB zipped, 250 MB total")
     for name, (zipped, unzipped) in sizes.items():
         props = resources[name].get("Properties") or {}
-        layers = props.get("Layers", []) if isinstance(props, dict) else []
-        names = [layer.get("Ref") if isinstance(layer, dict) else layer for layer in layers]  # {"Ref": X}
-        total = unzipped + sum(sizes[n][1] for n in names if isinstance(n, str) and n in sizes)
+        names = layer_names(props.get("Layers", []) if isinstance(props, dict) else [])
+        total = unzipped + sum(sizes[n][1] for n in names if n in sizes)
         flag = ""
         if zipped > ZIPPED_LIMIT or total > UNZIPPED_LIMIT:
             over, flag = True, "  OVER LIMIT"

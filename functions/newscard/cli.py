@@ -132,7 +132,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 def cmd_gallery(args: argparse.Namespace) -> int:
     from newscard.dal.memory import DirectoryStore
     from newscard.logic.images import ImageLoader, load_article_images
-    from newscard.logic.render import decode_hero, render_cards
+    from newscard.logic.render import decode_hero, render_cards, with_card_layout
     from newscard.logic.validation import parse_article
     from newscard.rendering.gallery import SheetRow, contact_sheet
 
@@ -150,13 +150,20 @@ def cmd_gallery(args: argparse.Namespace) -> int:
         try:
             article = parse_article(raw)
             images = load_article_images(article, ImageLoader(DirectoryStore(assets_root)))
-            cards = render_cards(article, decode_hero(article, images), settings, images)
+            hero = decode_hero(article, images)  # detected once, shared by every layout's cards
+            shown = (
+                [article]
+                if not args.layouts
+                else [with_card_layout(article, layout) for layout in args.layouts.split(",")]
+            )
+            rendered = [render_cards(one, hero, settings, images) for one in shown]
         except ArticleRejected as rejection:
             print(f"{path}: rejected ({'; '.join(f'{p.loc}: {p.msg}' for p in rejection.problems)})")
             failures += 1
             continue
-        caption = f"{path.name} [{article.language}] {article.headline}"
-        rows.append(SheetRow(caption, [(card.preset, card.data) for card in cards]))
+        for cards in rendered:
+            caption = f"{path.name} [{article.language}] {cards[0].layout}: {article.headline}"
+            rows.append(SheetRow(caption, [(card.preset, card.data) for card in cards]))
     if rows:
         Path(args.out).write_bytes(contact_sheet(rows, row_height=args.height))
         cards_total = sum(len(row.cards) for row in rows)
@@ -328,6 +335,11 @@ def build_parser() -> argparse.ArgumentParser:
     gallery.add_argument("--height", type=int, default=420, help="height of each row in pixels (default 420)")
     gallery.add_argument("--base-url", help=argparse.SUPPRESS)
     gallery.add_argument("--site-name", help="site name (default: SITE_NAME or Newscard)")
+    gallery.add_argument(
+        "--layouts",
+        type=_layouts,
+        help="one row per card layout for each article: all, or some of overlay,split,opinion,text",
+    )
     gallery.set_defaults(func=cmd_gallery)
 
     dev = sub.add_parser("dev", help="the whole stack on 127.0.0.1 without Docker: S3, queue, handler, API")
@@ -367,6 +379,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="site", help="where to copy the site bucket (default: ./site)")
     demo.set_defaults(func=cmd_demo)
     return parser
+
+
+def _layouts(value: str) -> str:
+    from newscard.rendering.layouts import LAYOUTS
+
+    chosen = list(LAYOUTS) if value == "all" else [v.strip() for v in value.split(",") if v.strip()]
+    unknown = [v for v in chosen if v not in LAYOUTS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"layouts are all or some of {', '.join(LAYOUTS)}")
+    return ",".join(chosen)
 
 
 def _positive(value: str) -> int:

@@ -9,6 +9,7 @@ written to tests/golden/actual/.
 from __future__ import annotations
 
 import io
+import json
 import os
 from pathlib import Path
 
@@ -37,16 +38,34 @@ SETTINGS = Settings.model_validate(
     }
 )
 SCRIPTS = ["ar", "el", "emoji", "he", "hi", "ja", "ko", "ru", "zh"]
-CASES = [("seed", SEED, preset) for preset in ("og", "square", "story")] + [
-    (name, EXAMPLES / "multilingual" / f"{name}.json", "og") for name in SCRIPTS
-]
+# Every layout in Latin, Arabic, Devanagari and CJK (overlay is the default, covered above).
+LAYOUT_SCRIPTS = {
+    "seed": SEED,
+    **{name: EXAMPLES / "multilingual" / f"{name}.json" for name in ("ar", "hi", "ja")},
+}
+CASES = (
+    [("seed", SEED, preset, None) for preset in ("og", "square", "story")]
+    + [(name, EXAMPLES / "multilingual" / f"{name}.json", "og", None) for name in SCRIPTS]
+    + [
+        (name, path, preset, layout)
+        for layout in ("split", "opinion", "text")
+        for name, path in LAYOUT_SCRIPTS.items()
+        for preset in ("og", "story")
+    ]
+)
+HEADSHOT = "assets/starmer-macron-merz.jpg"  # stands in for a columnist's headshot
 
 
-def _cards(path: Path) -> dict[str, bytes]:
-    article = parse_article(path.read_bytes())
+def _cards(path: Path, layout: str | None) -> dict[str, bytes]:
+    document = json.loads(path.read_text())
+    if layout is not None:
+        document["card"] = {"layout": layout}
+    if layout == "opinion":
+        document["authors"] = [{"name": "Amira Haddad", "image": HEADSHOT}]
+    article = parse_article(json.dumps(document).encode())
     images = {}
-    if article.hero is not None:
-        images[article.hero.src] = (EXAMPLES / article.hero.src).read_bytes()
+    for _, src in article.image_sources() + article.card_image_sources():
+        images[src] = (EXAMPLES / src).read_bytes()
     hero = decode_hero(article, images)
     return {card.preset: card.data for card in render_cards(article, hero, SETTINGS, images)}
 
@@ -56,9 +75,14 @@ def _half(data: bytes) -> Image.Image:
         return card.convert("RGB").resize((card.width // 2, card.height // 2), Image.Resampling.BOX)
 
 
-@pytest.mark.parametrize(("name", "path", "preset"), CASES, ids=[f"{n}-{p}" for n, _, p in CASES])
-def test_card_matches_its_golden_image(name: str, path: Path, preset: str) -> None:
-    actual = _half(_cards(path)[preset])
+@pytest.mark.parametrize(
+    ("name", "path", "preset", "layout"),
+    CASES,
+    ids=[f"{n}-{p}" if layout is None else f"{n}-{layout}-{p}" for n, _, p, layout in CASES],
+)
+def test_card_matches_its_golden_image(name: str, path: Path, preset: str, layout: str | None) -> None:
+    name = name if layout is None else f"{name}-{layout}"
+    actual = _half(_cards(path, layout)[preset])
     golden = GOLDEN / f"{name}-{preset}.png"
     if UPDATE:
         golden.parent.mkdir(parents=True, exist_ok=True)

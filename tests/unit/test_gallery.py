@@ -28,3 +28,33 @@ def test_gallery_reports_an_invalid_article_and_exits_1(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{}")
     assert main(["gallery", str(bad), "--out", str(tmp_path / "sheet.png")]) == 1
+
+
+def test_gallery_shows_every_layout_of_an_article(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "layouts.png"
+    files = [str(EXAMPLES / "multilingual" / "hi.json")]
+    code = main(
+        [
+            "gallery",
+            *files,
+            "--assets",
+            str(EXAMPLES),
+            "--out",
+            str(out),
+            "--height",
+            "120",
+            "--layouts",
+            "all",
+        ]
+    )
+    assert code == 0
+    assert "4 articles, 12 cards" in capsys.readouterr().out
+    with Image.open(out) as sheet:
+        assert sheet.height > 4 * 120
+
+
+def test_gallery_refuses_an_unknown_layout(tmp_path: Path) -> None:
+    import pytest
+
+    with pytest.raises(SystemExit):
+        main(["gallery", str(SEED), "--out", str(tmp_path / "x.png"), "--layouts", "overlay,fancy"])

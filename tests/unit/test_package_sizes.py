@@ -63,3 +63,10 @@ def test_an_artefact_over_a_limit_fails_the_check(
     out = capsys.readouterr().out
     assert "OVER LIMIT" in next(line for line in out.splitlines() if line.startswith("Fn "))
     assert "OVER LIMIT" not in next(line for line in out.splitlines() if line.startswith("Assets "))
+
+
+def test_a_conditional_layer_counts_with_the_function(sizes: ModuleType) -> None:
+    # Layers: !If [DetectsFaces, [!Ref CardAssetsLayer, !Ref FaceDetectorLayer], [!Ref CardAssetsLayer]]
+    layers = {"Fn::If": ["DetectsFaces", [{"Ref": "Assets"}, {"Ref": "Faces"}], [{"Ref": "Assets"}]]}
+    assert sizes.layer_names(layers) == ["Assets", "Faces"]
+    assert sizes.layer_names([{"Ref": "Assets"}]) == ["Assets"]

@@ -317,3 +317,18 @@ def test_every_function_logs_to_a_group_with_retention(template: dict[str, Any])
         if function["Type"] == "AWS::Serverless::Function":
             group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
             assert "RetentionInDays" in template["Resources"][group]["Properties"], name
+
+
+def test_the_face_detector_layer_is_arm64_python313_and_optional(template: dict[str, Any]) -> None:
+    layer = template["Resources"]["FaceDetectorLayer"]
+    assert layer["Condition"] == "DetectsFaces"
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
+    assert layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
+    for name in ("PublishFunction", "ApiFunction"):
+        _, with_faces, without = template["Resources"][name]["Properties"]["Layers"]["Fn::If"]
+        assert {"Ref": "FaceDetectorLayer"} in with_faces and {"Ref": "FaceDetectorLayer"} not in without
+    # The runtime it installs is the one the package declares for the detector
+    requirements = (ROOT / "layers" / "face-detector" / "requirements.txt").read_text().split()
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert [r for r in requirements if not r.startswith("#") and ">=" in r] == declared["detector"]

@@ -79,6 +79,7 @@ def load_article_images(
     sources = article.image_sources()
     if hero_only:
         sources = sources[:1] if article.hero is not None else []
+    sources += article.card_image_sources()  # card.image, authors' headshots
     for pointer, src in sources:
         if src in loaded:
             continue

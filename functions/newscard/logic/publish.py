@@ -502,4 +502,5 @@ class Publisher:
             preset=obj.preset,
             width=obj.width,
             height=obj.height,
+            focus=obj.focus,
         )

@@ -5,20 +5,24 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
+from PIL import Image
+
 from newscard.logic.images import image_rejected_at
-from newscard.models.article import Article
+from newscard.models.article import Article, Card, FocalPoint
 from newscard.models.manifest import OutputFile
 from newscard.models.settings import Settings
 from newscard.models.site_index import ImageVariant
-from newscard.rendering import images
+from newscard.rendering import images, subject
 from newscard.rendering import renditions as responsive
 from newscard.rendering.brand import Brand, make_brand
 from newscard.rendering.cards import PRESETS, CardText, Preset, RenderedCard, render_card
+from newscard.rendering.layouts import LayoutName
 from newscard.rendering.page import CardRef, PageContext, PageImage, render_article_page
 from newscard.rendering.shaping import require_shaping
+from newscard.rendering.subject import Subject
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=60, must-revalidate"
@@ -45,6 +49,8 @@ class SiteObject:
     preset: str | None = None
     width: int | None = None
     height: int | None = None
+    # The subject's point in the image (0..1), for CSS object-position where a page crops it.
+    focus: tuple[float, float] | None = None
 
     @property
     def sha256(self) -> str:
@@ -74,28 +80,71 @@ def _hashed_key(prefix: str, name: str, data: bytes, extension: str) -> str:
 
 @dataclass(frozen=True)
 class Hero:
-    """The hero decoded once, at the smallest scale every card and the page rendition need."""
+    """A photo decoded once, at the smallest scale every card and the page rendition need, and
+    its subject (the editor's focal point, else the faces or salient point found in it), which
+    every preset crops from."""
 
     image: images.Photo | None
     focal: tuple[float, float] = (0.5, 0.5)
+    subject: Subject = field(default_factory=Subject)
 
 
 def decode_hero(article: Article, image_bytes: Mapping[str, bytes]) -> Hero:
     if article.hero is None:
         return Hero(None)
     with image_rejected_at("/hero/src", article.hero.src):
-        data = image_bytes[article.hero.src]
-        info = images.inspect_image(data)
-        needed = [(p.width, p.height) for p in PRESETS.values()]
+        return _decode_photo(image_bytes[article.hero.src], article.hero.focal_point, with_page=True)
+
+
+def _decode_photo(data: bytes, point: FocalPoint | None, *, with_page: bool) -> Hero:
+    info = images.inspect_image(data)
+    needed = [(p.width, p.height) for p in PRESETS.values()]
+    if with_page:
         needed.append(_page_image_size(info))
-        image = images.decode(data, at_least=images.cover_source_size(info.width, info.height, needed))
-    point = article.hero.focal_point
-    return Hero(images.Photo(image), (point.x, point.y) if point is not None else (0.5, 0.5))
+    image = images.Photo(
+        images.decode(data, at_least=images.cover_source_size(info.width, info.height, needed))
+    )
+    if point is not None:
+        focal = (point.x, point.y)
+        return Hero(image, focal, subject.given(focal))
+    # Only here, for photos without a focal point, is the face detector loaded and run.
+    found = subject.find_subject(image)
+    return Hero(image, found.focus, found)
 
 
 def _page_image_size(info: images.ImageInfo) -> tuple[int, int]:
     factor = images.reduction_factor(info.width, PAGE_IMAGE_MAX_WIDTH)
     return (info.width // factor, info.height // factor)
+
+
+def card_layout(article: Article, settings: Settings, has_photo: bool) -> LayoutName:
+    """card.layout, else the theme's layout for the section, else overlay (text without a photo)."""
+    if article.card is not None and article.card.layout is not None:
+        return article.card.layout
+    chosen = settings.theme.layout_for(article.section)
+    if chosen is not None:
+        return chosen
+    return "overlay" if has_photo else "text"
+
+
+def with_card_layout(article: Article, layout: str) -> Article:
+    """The article with card.layout set (re-validated), for galleries and previews of one layout."""
+    card = article.card.model_dump(exclude_none=True) if article.card is not None else {}
+    return article.model_copy(update={"card": Card.model_validate({**card, "layout": layout})})
+
+
+def card_text(article: Article, settings: Settings, credit: str | None) -> CardText:
+    """What the cards say: the social headline and label when the editor gave them."""
+    card = article.card
+    return CardText(
+        (card.headline if card is not None and card.headline else None) or article.headline,
+        (card.label if card is not None and card.label else None) or article.section,
+        settings.site_name,
+        article.direction,
+        article.language,
+        author=", ".join(a.name for a in article.authors[:2]) or None,
+        credit=credit if settings.theme.card_credit else None,
+    )
 
 
 def render_cards(
@@ -109,24 +158,51 @@ def render_cards(
 ) -> list[RenderedCard]:
     """One card per preset, in PRESETS order; the theme's logo if it was loaded with the images.
 
-    With timings_ms, each preset's render time is recorded there as card_<preset> (milliseconds):
-    returned as data so the caller, not the renderer, decides how to log or emit it.
+    The photo is card.image when the editor gave one, else the hero; card.focal_points[preset]
+    overrides the crop of that preset alone. With timings_ms, each preset's render time is
+    recorded there as card_<preset> (milliseconds).
     """
     theme = settings.theme
     logo_bytes = image_bytes.get(theme.logo_key) if theme.logo_key else None
     logo = images.decode(logo_bytes, keep_alpha=True) if logo_bytes else None
-    text = CardText(
-        article.headline, article.section, settings.site_name, article.direction, article.language
-    )
+    card = article.card
+    credit = article.hero.credit if article.hero is not None else None
+    photo = hero
+    if card is not None and card.image is not None:
+        with image_rejected_at("/card/image/src", card.image.src):
+            photo = _decode_photo(image_bytes[card.image.src], card.image.focal_point, with_page=False)
+        credit = None  # the hero's credit is not this photo's
+    headshot = _headshot(article, image_bytes)
+    text = card_text(article, settings, credit)
+    layout = card_layout(article, settings, photo.image is not None)
     cards = []
     for preset in presets:
         started = time.perf_counter()
+        point = card.focal_points.get(preset.name) if card is not None else None  # type: ignore[call-overload]
         cards.append(
-            render_card(text, preset=preset, theme=theme, photo=hero.image, focal=hero.focal, logo=logo)
+            render_card(
+                text,
+                preset=preset,
+                theme=theme,
+                photo=photo.image,
+                subject=subject.given((point.x, point.y)) if point is not None else photo.subject,
+                layout=layout,
+                logo=logo,
+                headshot=headshot,
+            )
         )
         if timings_ms is not None:
             timings_ms[f"card_{preset.name}"] = round((time.perf_counter() - started) * 1000, 1)
     return cards
+
+
+def _headshot(article: Article, image_bytes: Mapping[str, bytes]) -> Image.Image | None:
+    """The first author's headshot (for the opinion layout), small: it is drawn ~200 px wide."""
+    index, author = next(((i, a) for i, a in enumerate(article.authors) if a.image is not None), (0, None))
+    if author is None or author.image is None or author.image not in image_bytes:
+        return None
+    with image_rejected_at(f"/authors/{index}/image", author.image):
+        return images.decode(image_bytes[author.image], at_least=(400, 400))
 
 
 def render_article(
@@ -170,9 +246,10 @@ def render_article(
         is_hero = article.hero is not None and src == article.hero.src
         name = HERO_IMAGE_NAME if is_hero else f"image-{index}"
         kinds = responsive.formats() if is_hero else responsive.body_formats()
+        focus = None
         with image_rejected_at(pointer, src):
             if is_hero and hero is not None:
-                base = images.web_rendition(hero, PAGE_IMAGE_MAX_WIDTH)
+                base, focus = page_hero(hero, decoded.subject)
             else:
                 # One body image in memory at a time: its bytes and full decode are dropped before
                 # the next is fetched. A JPEG decodes straight to the reduction it needs (DCT scaling).
@@ -198,6 +275,7 @@ def render_article(
                     None,
                     rendition.width,
                     rendition.height,
+                    focus,
                 )
             )
             variants.append(
@@ -208,7 +286,7 @@ def render_article(
                     content_type=rendition.content_type,
                 )
             )
-        page_images[src] = PageImage(tuple(variants))
+        page_images[src] = PageImage(tuple(variants), object_position(focus))
     if timings_ms is not None:
         timings_ms["page_images"] = round((time.perf_counter() - started) * 1000, 1)
 
@@ -224,6 +302,33 @@ def render_article(
     html = render_article_page(article, context).encode("utf-8")
     objects.append(SiteObject(page_key(slug), html, HTML, SHORT, "page"))
     return objects
+
+
+# A hero taller than this (height / width) is cropped on the page, around its subject: a portrait
+# photo would otherwise push the whole article below the first screen.
+PAGE_HERO_MAX_ASPECT = 5 / 4
+
+
+def page_hero(photo: images.Photo, found: Subject) -> tuple[Image.Image, tuple[float, float]]:
+    """The hero's page rendition, cropped to 4:5 around its subject when taller, and the subject's
+    point in that rendition (for object-position where listings crop it further)."""
+    picture = images.web_rendition(photo, PAGE_IMAGE_MAX_WIDTH)
+    width, height = picture.size
+    if height <= width * PAGE_HERO_MAX_ASPECT:
+        return picture, found.focus
+    target = (width, round(width * PAGE_HERO_MAX_ASPECT))
+    focal = subject.crop_focal((width, height), target, found, headroom=0.5)
+    left, top, _, _ = images.cover_box((width, height), target, focal)
+    cropped = picture.crop((round(left), round(top), round(left) + target[0], round(top) + target[1]))
+    y = min(1.0, max(0.0, (found.focus[1] * height - round(top)) / target[1]))
+    return cropped, (found.focus[0], y)
+
+
+def object_position(focus: tuple[float, float] | None) -> str | None:
+    """CSS object-position for a subject point, e.g. '44% 24%'."""
+    if focus is None:
+        return None
+    return f"{round(focus[0] * 100)}% {round(focus[1] * 100)}%"
 
 
 def hero_variants(slug: str, outputs: Iterable[OutputFile]) -> list[ImageVariant]:

@@ -41,7 +41,7 @@ from typing import Literal
 
 from newscard.dal.listings import Item, Key, ListingTable
 from newscard.dal.store import ObjectStore
-from newscard.logic.render import HTML, SHORT, hero_variants
+from newscard.logic.render import HTML, SHORT, hero_variants, object_position
 from newscard.models.article import Article, slugify
 from newscard.models.errors import ArticleRejected, NotFound, PreconditionFailed, Problem, StorageError
 from newscard.models.manifest import Manifest
@@ -108,8 +108,15 @@ def entry_for(article: Article, manifest: Manifest) -> IndexEntry:
     variants = hero_variants(manifest.slug, manifest.outputs)
     if article.hero is not None and variants:
         shown = fallback(variants)
+        # Every rendition of the hero carries the same subject point.
+        focus = next((o.focus for o in manifest.outputs if o.key == shown.path), None)
         image = ListingImage(
-            path=shown.path, width=shown.width, height=shown.height, alt=article.hero.alt, variants=variants
+            path=shown.path,
+            width=shown.width,
+            height=shown.height,
+            alt=article.hero.alt,
+            variants=variants,
+            position=object_position(focus),
         )
     return IndexEntry(
         slug=manifest.slug,

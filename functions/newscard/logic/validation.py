@@ -152,11 +152,21 @@ def _nesting_depth(text: str) -> int:
 
 
 def _pointer(loc: tuple[int | str, ...]) -> str:
-    # Discriminated unions and validators add tags (the block type, "function-after[...]")
-    # to pydantic's location; readers only care about the JSON path.
-    parts = [
-        str(part) for part in loc if not (isinstance(part, str) and (part in _BLOCK_TYPES or "[" in part))
-    ]
+    # Discriminated unions and validators add tags (the block type right after /body/<n>,
+    # "function-after[...]") to pydantic's location; readers only care about the JSON path.
+    # A field that happens to be called "image" (card.image, authors[].image) stays.
+    parts: list[str] = []
+    for index, part in enumerate(loc):
+        if isinstance(part, str) and "[" in part:
+            continue
+        if (
+            part in _BLOCK_TYPES
+            and index >= 2
+            and loc[index - 2] == "body"
+            and isinstance(loc[index - 1], int)
+        ):
+            continue
+        parts.append(str(part))
     return "/" + "/".join(parts) if parts else ""
 
 
@@ -199,6 +209,8 @@ def problem_from_pydantic(detail: ErrorDetails) -> Problem:
         msg = f"must be at most {ctx.get('max_length')} characters"
     elif kind == "string_pattern_mismatch" and field == "slug":
         msg = "a slug uses lowercase letters, digits and single hyphens, like my-article-2025"
+    elif kind == "literal_error":
+        msg = f"must be one of {ctx.get('expected')}"
     elif kind == "union_tag_invalid":
         msg = "each body block's type must be paragraph, heading, image or quote"
     elif kind == "union_tag_not_found":

@@ -167,6 +167,8 @@ class FocalPoint(_Strict):
 class Author(_Strict):
     name: ShortText
     url: HttpsUrl | None = None
+    # A headshot, drawn by the opinion card layout.
+    image: ImageSrc | None = None
 
 
 class Hero(_Strict):
@@ -175,6 +177,30 @@ class Hero(_Strict):
     caption: Caption | None = None
     credit: Caption | None = None
     focal_point: FocalPoint | None = None
+
+
+CardLayout = Literal["overlay", "split", "opinion", "text"]
+CardPreset = Literal["og", "square", "story"]
+SocialHeadline = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_between(1, 120))]
+CardLabel = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_between(1, 24))]
+
+
+class CardImage(_Strict):
+    """A photo for the cards only (a tighter or brighter crop than the page's hero)."""
+
+    src: ImageSrc
+    alt: AltText
+    focal_point: FocalPoint | None = None
+
+
+class Card(_Strict):
+    """Per-article card options (SPEC section 9): social headline, label, layout, image, crops."""
+
+    headline: SocialHeadline | None = None
+    label: CardLabel | None = None
+    layout: CardLayout | None = None
+    image: CardImage | None = None
+    focal_points: dict[CardPreset, FocalPoint] = Field(default_factory=dict)
 
 
 class ParagraphBlock(_Strict):
@@ -219,6 +245,7 @@ class Article(_Strict):
     body: list[Block] = Field(min_length=1, max_length=2000)
     tags: list[Tag] = Field(default_factory=list, max_length=20)
     canonical_url: HttpsUrl | None = None
+    card: Card | None = None
 
     @model_validator(mode="after")
     def _updated_not_before_published(self) -> Article:
@@ -247,6 +274,16 @@ class Article(_Strict):
         for index, block in enumerate(self.body):
             if isinstance(block, ImageBlock):
                 found.append((f"/body/{index}/src", block.src))
+        return found
+
+    def card_image_sources(self) -> list[tuple[str, str]]:
+        """Images only the cards use: card.image and the authors' headshots (JSON pointer, src)."""
+        found: list[tuple[str, str]] = []
+        if self.card is not None and self.card.image is not None:
+            found.append(("/card/image/src", self.card.image.src))
+        for index, author in enumerate(self.authors):
+            if author.image is not None:
+                found.append((f"/authors/{index}/image", author.image))
         return found
 
 

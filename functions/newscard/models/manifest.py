@@ -22,6 +22,8 @@ class OutputFile(BaseModel):
     preset: str | None = None
     width: int | None = None
     height: int | None = None
+    # The subject's point (0..1) in an image output, for object-position in listings.
+    focus: tuple[float, float] | None = None
 
 
 class Manifest(BaseModel):

@@ -19,6 +19,20 @@ def _split_hosts(value: object) -> object:
 
 
 HexColour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+CardLayout = Literal["overlay", "split", "opinion", "text"]
+
+
+def _section_layouts(value: object) -> object:
+    """ "Opinion=opinion, Live=split" -> {"opinion": "opinion", "live": "split"}."""
+    if not isinstance(value, str):
+        return value
+    pairs: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        section, separator, layout = item.rpartition("=")
+        if not separator or not section.strip():
+            raise ValueError(f"{item!r} is not section=layout (like Opinion=opinion)")
+        pairs[section.strip().casefold()] = layout.strip().lower()
+    return pairs
 
 
 class Theme(BaseModel):
@@ -33,6 +47,13 @@ class Theme(BaseModel):
     font: Literal["sans", "serif"] = "sans"
     # An image under the articles bucket's assets/ prefix, drawn on cards instead of the site name.
     logo_key: str | None = None
+    # Card layout per section (section name, case-insensitive -> layout); others get the default.
+    card_layouts: dict[str, CardLayout] = Field(default_factory=dict)
+    # Print the hero's credit on photo cards.
+    card_credit: bool = False
+
+    def layout_for(self, section: str) -> CardLayout | None:
+        return self.card_layouts.get(section.casefold())
 
 
 _THEME_DEFAULTS = Theme()
@@ -65,7 +86,11 @@ class Settings(BaseModel):
     # The newsroom's X account ("@handle" or "handle"), for twitter:site on every page.
     twitter_site: str | None = Field(alias="TWITTER_SITE", default=None, pattern=r"^@?[A-Za-z0-9_]{1,15}$")
 
+    card_section_layouts: dict[str, CardLayout] = Field(alias="CARD_SECTION_LAYOUTS", default_factory=dict)
+    card_photo_credit: bool = Field(alias="CARD_PHOTO_CREDIT", default=_THEME_DEFAULTS.card_credit)
+
     _split = field_validator("asset_hosts", "section_order", mode="before")(_split_hosts)
+    _layouts = field_validator("card_section_layouts", mode="before")(_section_layouts)
 
     @field_validator("section_order")
     @classmethod
@@ -93,6 +118,8 @@ class Settings(BaseModel):
             text=self.theme_text,
             font=self.theme_font,
             logo_key=self.theme_logo_key or None,
+            card_layouts=self.card_section_layouts,
+            card_credit=self.card_photo_credit,
         )
 
     @classmethod

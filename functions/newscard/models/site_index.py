@@ -32,6 +32,8 @@ class ListingImage(BaseModel):
     width: int
     height: int
     alt: str
+    # CSS object-position of the subject ("44% 24%"): teasers crop to 16:10 around it.
+    position: str | None = None
     # Teaser-sized renditions for srcset, every format; empty in entries written before they existed.
     variants: list[ImageVariant] = Field(default_factory=list)
 

@@ -5,14 +5,18 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from PIL import Image, ImageChops, ImageDraw
 
 from newscard.models.settings import Theme
 from newscard.rendering import images, pixels
-from newscard.rendering.fonts import Face, font_chain, load_font
-from newscard.rendering.text import Line, Run, TextBlock, emoji_factor, fit_headline, fit_line, run_width
+from newscard.rendering.fonts import Face, load_font
+from newscard.rendering.subject import Subject, given
+from newscard.rendering.text import Line, Run, TextBlock, emoji_factor, run_width
+
+if TYPE_CHECKING:
+    from newscard.rendering.layouts import LayoutName
 
 OG_MAX_BYTES = 300 * 1024  # WhatsApp drops larger link previews
 WCAG_MIN_CONTRAST = 4.5
@@ -38,6 +42,7 @@ class Preset:
     label_scale: float = 1.0
     # Story viewers overlay UI at the top and bottom; keep text out of those bands.
     safe_bottom: int = 0
+    safe_top: int = 0
 
 
 # max_lines is generous: the box height limits short headlines to a few large lines anyway, and a
@@ -45,7 +50,10 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     "og": Preset("og", 1200, 630, 56, 5, 88, 30, 0.56),
     "square": Preset("square", 1080, 1080, 72, 8, 104, 40, 0.5, label_scale=1.3),
-    "story": Preset("story", 1080, 1920, 84, 10, 140, 48, 0.55, label_scale=1.6, safe_bottom=260),
+    # The story's headline may take most of the card below the faces: a phone shows it full screen.
+    "story": Preset(
+        "story", 1080, 1920, 84, 14, 140, 48, 0.62, label_scale=1.6, safe_bottom=200, safe_top=140
+    ),
 }
 
 
@@ -56,6 +64,9 @@ class CardText:
     site_name: str
     direction: Literal["ltr", "rtl"] = "ltr"
     language: str = "en"
+    # The opinion layout's byline, and the photographer's credit (drawn when the theme asks).
+    author: str | None = None
+    credit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,10 @@ class RenderedCard:
     headline: TextBlock
     # Where the headline was drawn (left, top, right, bottom), for checks on the pixels.
     headline_box: tuple[int, int, int, int] = (0, 0, 0, 0)
+    layout: str = "overlay"
+    # Where the photo is drawn on the card, and the region of the photo it shows (photo pixels).
+    photo_area: tuple[int, int, int, int] | None = None
+    photo_crop: tuple[float, float, float, float] | None = None
 
 
 def render_card(
@@ -80,17 +95,31 @@ def render_card(
     photo: Image.Image | images.Photo | None = None,
     focal: tuple[float, float] = (0.5, 0.5),
     logo: Image.Image | None = None,
+    subject: Subject | None = None,
+    layout: LayoutName = "overlay",
+    headshot: Image.Image | None = None,
 ) -> RenderedCard:
-    """Render one preset; photo cards are JPEG, flat branded cards PNG. Same input, same bytes."""
-    size = (preset.width, preset.height)
-    canvas = images.cover(photo, size, focal) if photo is not None else _branded_background(size, theme)
-    layout = _layout(text, preset, theme)
-    minimum = _PHOTO_MIN_SCRIM if photo is not None else 0.0
-    contrast = _apply_scrim(canvas, layout.scrim_top, layout.text_box, theme, minimum)
-    _draw_text(canvas, text, layout, preset, theme, logo)
+    """Render one preset; photo cards are JPEG, flat branded cards PNG. Same input, same bytes.
+
+    subject (faces, focus) decides the crop and where the text goes; without one, focal does.
+    """
+    # layouts builds on this module's drawing and contrast helpers, so it is imported here.
+    from newscard.rendering.layouts import compose
+
+    composed = compose(
+        text,
+        preset=preset,
+        theme=theme,
+        photo=images.as_photo(photo) if photo is not None else None,
+        subject=subject if subject is not None else given(focal),
+        layout=layout,
+        logo=logo,
+        headshot=headshot,
+    )
     max_bytes = OG_MAX_BYTES if preset.name == "og" else None
-    data, content_type, extension = _encode(canvas, photographic=photo is not None, max_bytes=max_bytes)
-    box = (preset.padding, layout.headline_top, preset.width - preset.padding, layout.site_top)
+    data, content_type, extension = _encode(
+        composed.canvas, photographic=composed.photographic, max_bytes=max_bytes
+    )
     return RenderedCard(
         preset.name,
         data,
@@ -98,9 +127,12 @@ def render_card(
         extension,
         preset.width,
         preset.height,
-        contrast,
-        layout.headline,
-        box,
+        composed.contrast,
+        composed.headline,
+        composed.headline_box,
+        composed.layout,
+        composed.photo_area,
+        composed.photo_crop,
     )
 
 
@@ -112,74 +144,6 @@ def _encode(canvas: Image.Image, *, photographic: bool, max_bytes: int | None) -
             return png, "image/png", "png"
     # Plain Huffman tables: the card is encoded once per publish, on the critical path (images.py).
     return images.encode_jpeg(canvas, max_bytes=max_bytes, optimize=False), "image/jpeg", "jpg"
-
-
-@dataclass(frozen=True)
-class _Layout:
-    headline: TextBlock
-    headline_top: int
-    kicker: Line
-    kicker_top: int
-    kicker_size: int
-    site: Line
-    site_size: int
-    site_top: int
-    scrim_top: int
-    text_box: tuple[int, int, int, int]
-
-
-def _layout(text: CardText, preset: Preset, theme: Theme) -> _Layout:
-    rtl = text.direction == "rtl"
-    # Labels grow on the tall presets, which are seen full-screen on a phone.
-    unit = preset.width / 1200 * preset.label_scale
-    kicker_size = site_size = round(26 * unit)
-    gap = round(22 * unit)
-    bottom = preset.height - preset.padding - preset.safe_bottom
-    site_top = bottom - round(site_size * 1.5)
-    text_width = preset.width - 2 * preset.padding
-    bold = font_chain(text.language, family=theme.font, bold=True)
-    headline = fit_headline(
-        text.headline,
-        chain=bold,
-        width=text_width,
-        height=round(preset.height * preset.headline_share),
-        max_lines=preset.max_lines,
-        max_size=preset.max_size,
-        min_size=preset.min_size,
-        rtl=rtl,
-    )
-    label_chain = font_chain(text.language, bold=True)
-    kicker_pad = round(kicker_size * 0.5)
-    kicker = fit_line(
-        _capitals(text.kicker, text.language),
-        chain=label_chain,
-        size=kicker_size,
-        width=text_width - 2 * kicker_pad,
-        rtl=rtl,
-    )
-    site = fit_line(
-        text.site_name,
-        chain=font_chain(text.language, bold=False),
-        size=site_size,
-        width=text_width * 0.7,
-        rtl=rtl,
-    )
-    headline_top = site_top - gap - headline.height
-    kicker_top = headline_top - gap - round(kicker_size * 1.6)
-    scrim_top = max(0, kicker_top - round(preset.height * 0.2))
-    text_box = (preset.padding, kicker_top, preset.width - preset.padding, bottom)
-    return _Layout(
-        headline,
-        headline_top,
-        kicker,
-        kicker_top,
-        kicker_size,
-        site,
-        site_size,
-        site_top,
-        scrim_top,
-        text_box,
-    )
 
 
 def _capitals(text: str, language: str) -> str:
@@ -280,74 +244,6 @@ def _apply_scrim(
 
 
 # --- drawing ------------------------------------------------------------------------------------
-
-
-def _draw_text(
-    canvas: Image.Image,
-    text: CardText,
-    layout: _Layout,
-    preset: Preset,
-    theme: Theme,
-    logo: Image.Image | None,
-) -> None:
-    """Tabs and rules straight onto the canvas; all text of one colour into one mask, one paste."""
-    draw = ImageDraw.Draw(canvas)
-    rtl = text.direction == "rtl"
-    left, right = preset.padding, preset.width - preset.padding
-    inks: dict[str, pixels.InkMask] = {}
-
-    def ink(colour: str) -> pixels.InkMask:
-        return inks.setdefault(colour, pixels.InkMask(canvas))
-
-    def x_for(width: float) -> float:
-        return right - width if rtl else left
-
-    # Section kicker: text on an accent tab.
-    size = layout.kicker_size
-    pad_x, tab_height = round(size * 0.5), round(size * 1.6)
-    tab_left = x_for(layout.kicker.width + 2 * pad_x)
-    draw.rectangle(
-        (
-            tab_left,
-            layout.kicker_top,
-            tab_left + layout.kicker.width + 2 * pad_x,
-            layout.kicker_top + tab_height - 1,
-        ),
-        fill=theme.accent,
-    )
-    kicker_ink = _readable_on(theme.accent, theme.text)
-    draw_line(
-        canvas,
-        layout.kicker,
-        tab_left + pad_x,
-        layout.kicker_top + tab_height / 2 + size * 0.36,
-        size,
-        kicker_ink,
-        mask=ink(kicker_ink),
-    )
-
-    block = layout.headline
-    for index, line in enumerate(block.lines):
-        baseline = layout.headline_top + index * block.line_height + block.line_height / 2 + block.size * 0.36
-        draw_line(canvas, line, x_for(line.width), baseline, block.size, theme.text, mask=ink(theme.text))
-
-    # Footer: the logo if the theme has one, else an accent rule and the site name.
-    size = layout.site_size
-    if logo is not None:
-        mark = _scaled_logo(logo, round(size * 1.5), round((right - left) * 0.4))
-        canvas.paste(mark, (round(x_for(mark.width)), layout.site_top), mark)
-    else:
-        rule_width, rule_gap = max(4, round(size * 0.22)), round(size * 0.45)
-        rule_left = right - rule_width if rtl else left
-        draw.rectangle(
-            (rule_left, layout.site_top, rule_left + rule_width - 1, layout.site_top + round(size * 1.5) - 1),
-            fill=theme.accent,
-        )
-        site_x = right - rule_width - rule_gap - layout.site.width if rtl else left + rule_width + rule_gap
-        site_baseline = layout.site_top + size * 0.75 + size * 0.36
-        draw_line(canvas, layout.site, site_x, site_baseline, size, theme.text, mask=ink(theme.text))
-    for colour, mask in inks.items():
-        mask.composite(colour)
 
 
 def draw_line(

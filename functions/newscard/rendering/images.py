@@ -263,13 +263,20 @@ def cover(
 ) -> Image.Image:
     """Scale to cover size, cropping around the focal point (0..1 in each axis)."""
     photo = as_photo(source)
-    width, height = photo.size
+    return photo.resample(size, cover_box(photo.size, size, focal))
+
+
+def cover_box(
+    source_size: tuple[int, int], size: tuple[int, int], focal: tuple[float, float] = (0.5, 0.5)
+) -> tuple[float, float, float, float]:
+    """The region of the source (pixels) that cover() shows: centred on focal, clamped inside."""
+    width, height = source_size
     target_w, target_h = size
     scale = max(target_w / width, target_h / height)
     crop_w, crop_h = target_w / scale, target_h / scale
     left = min(max(focal[0] * width - crop_w / 2, 0), width - crop_w)
     top = min(max(focal[1] * height - crop_h / 2, 0), height - crop_h)
-    return photo.resample(size, (left, top, left + crop_w, top + crop_h))
+    return (left, top, left + crop_w, top + crop_h)
 
 
 def reduction_factor(width: int, max_width: int) -> int:

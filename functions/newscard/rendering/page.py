@@ -35,6 +35,8 @@ class PageImage:
     """An article image's web renditions (every width and format), addressed relative to the site root."""
 
     variants: tuple[ImageVariant, ...]
+    # CSS object-position of the photo's subject ("44% 24%"), where a layout crops the image.
+    position: str | None = None
 
     @property
     def widest(self) -> ImageVariant:

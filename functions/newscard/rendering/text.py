@@ -12,6 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+import pyphen
+
 from newscard.rendering.fonts import EMOJI_STRIKE, SANS_REGULAR, Face, covers, load_font
 
 ELLIPSIS = "…"
@@ -383,14 +385,44 @@ def _hyphenates(piece: str) -> bool:
     return any(c.isalpha() and ord(c) < 0x0590 for c in piece)
 
 
-def _split_long(token: str, chain: tuple[Face, ...], size: int, rtl: bool, width: float) -> list[str]:
-    """A word wider than the line, in pieces that fit (with a hyphen where the script uses one)."""
+@lru_cache(maxsize=32)
+def _hyphenator(language: str) -> pyphen.Pyphen | None:
+    """The language's hyphenation dictionary (Pyphen ships ~80: de, en, fr, es, nl, ru, ...)."""
+    name = pyphen.language_fallback(language.replace("-", "_"))
+    return pyphen.Pyphen(lang=name) if name else None
+
+
+def syllable_breaks(word: str, language: str) -> tuple[int, ...]:
+    """Where the dictionary allows word to break (character offsets), e.g. Ge-neh-mi-gungs-..."""
+    hyphenator = _hyphenator(language)
+    if hyphenator is None or not _hyphenates(word):
+        return ()
+    return tuple(hyphenator.positions(word))
+
+
+def _split_long(
+    token: str, chain: tuple[Face, ...], size: int, rtl: bool, width: float, language: str
+) -> list[str]:
+    """A word wider than the line, in pieces that fit: at syllables where the language's dictionary
+    knows them, else between characters (with a hyphen where the script uses one)."""
     word = token.rstrip()
     trailing = token[len(word) :]
     hyphen = "-" if _hyphenates(word) else ""
     pieces: list[str] = []
+    start = 0
+    breaks = syllable_breaks(word, language)
+    while text_width(word[start:], chain, size, rtl) > width:
+        # The longest run of syllables that still fits with its hyphen.
+        fitting = [
+            b for b in breaks if b > start and text_width(word[start:b] + hyphen, chain, size, rtl) <= width
+        ]
+        if not fitting:
+            break
+        end = fitting[-1]
+        pieces.append(word[start:end] + ("" if word[end - 1] in _BREAK_AFTER else hyphen))
+        start = end
     current = ""
-    for cluster in clusters(word):
+    for cluster in clusters(word[start:]):
         if current and text_width(current + cluster + hyphen, chain, size, rtl) > width:
             pieces.append(current + hyphen)
             current = ""
@@ -407,14 +439,20 @@ class _Measured:
 
 
 def _measure(
-    pieces: list[str], chain: tuple[Face, ...], size: int, rtl: bool, width: float, allow_break: bool
+    pieces: list[str],
+    chain: tuple[Face, ...],
+    size: int,
+    rtl: bool,
+    width: float,
+    allow_break: bool,
+    language: str = "en",
 ) -> _Measured | None:
     out: list[str] = []
     for token in pieces:
         if text_width(token.rstrip(), chain, size, rtl) <= width:
             out.append(token)
         elif allow_break:
-            out.extend(_split_long(token, chain, size, rtl, width))
+            out.extend(_split_long(token, chain, size, rtl, width, language))
         else:
             return None
     widths = [text_width(t.rstrip(), chain, size, rtl) for t in out]
@@ -513,8 +551,10 @@ def fit_headline(
     max_size: int,
     min_size: int,
     rtl: bool = False,
+    language: str = "en",
 ) -> TextBlock:
-    """The largest size whose lines fit width x height in max_lines; words broken, then ellipsis."""
+    """The largest size whose lines fit width x height in max_lines; words broken (at syllables
+    where the language's dictionary knows them), then ellipsis."""
     pieces = tokens(text)
     spacing = line_spacing(text)
     for allow_break in (False, True):
@@ -522,7 +562,7 @@ def fit_headline(
         low, high = min_size, max_size
         while low <= high:
             size = (low + high) // 2
-            measured = _measure(pieces, chain, size, rtl, width, allow_break)
+            measured = _measure(pieces, chain, size, rtl, width, allow_break, language)
             if measured is not None:
                 count = len(_greedy(measured, width))
                 if count <= max_lines and count * round(size * spacing) <= height:
@@ -539,7 +579,7 @@ def fit_headline(
                 )
             lines = _lines_from(measured, starts, chain, size, rtl)
             return TextBlock(tuple(lines), size, round(size * spacing), False, allow_break)
-    return _truncated(pieces, chain, width, height, max_lines, min_size, rtl, spacing)
+    return _truncated(pieces, chain, width, height, max_lines, min_size, rtl, spacing, language)
 
 
 def _lone_last(starts: list[int], count: int) -> bool:
@@ -581,10 +621,11 @@ def _truncated(
     size: int,
     rtl: bool,
     spacing: float,
+    language: str,
 ) -> TextBlock:
     line_height = round(size * spacing)
     room = max(1, min(max_lines, height // line_height))
-    measured = _measure(pieces, chain, size, rtl, width, allow_break=True)
+    measured = _measure(pieces, chain, size, rtl, width, allow_break=True, language=language)
     assert measured is not None  # every cluster is narrower than a line at any sensible size
     starts = _greedy(measured, width)[: room + 1]
     lines = _lines_from(measured, starts, chain, size, rtl)[:room]

@@ -302,9 +302,13 @@ class Studio:
         if isinstance(hero, dict):
             hero.pop("caption", None)
         card = drawn.get("card")
-        if isinstance(card, dict) and isinstance(card.get("focal_points"), dict):
-            # Another preset's focal point does not move this card.
-            card["focal_points"] = {preset: card["focal_points"].get(preset)}
+        if isinstance(card, dict):
+            # Another preset's focal point does not move this card; a card object left with
+            # nothing set draws the same as none.
+            points = card.get("focal_points") or {}
+            card["focal_points"] = {preset: points[preset]} if points.get(preset) else {}
+            if not any(card.values()):
+                drawn["card"] = None
         card_images = {src: _sha(data) for src, data in images.items()}
         inputs = {
             "renderer": RENDERER_VERSION,
