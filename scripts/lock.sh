@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The one place that turns declared dependencies into pinned, hash-checked installs:
+#   uv.lock                               every package of the project (runtime, demo, dev), from pyproject.toml
+#   layers/dependencies/requirements.txt  what the Lambda dependency layer bundles, exported from uv.lock:
+#                                         the runtime dependencies minus the SDK the Lambda runtime provides
+#   scripts/tools/{uv,sam,checkov}.txt    the tool venvs, from scripts/tools/*.in
+#
+#   bash scripts/lock.sh            after adding or changing a dependency (pyproject.toml or a .in file);
+#                                   keeps every other pin, then commit the changed files
+#   bash scripts/lock.sh --upgrade  move every pin to the newest allowed version
+#   bash scripts/lock.sh --check    change nothing; exit 1 naming what is out of date (scripts/test.sh runs it)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-write}
+case "$mode" in write | --upgrade | --check) ;; *) echo "usage: $0 [--upgrade|--check]" >&2; exit 2 ;; esac
+
+uv=${UV:-.venv/bin/uv}
+[ -x "$uv" ] || uv=$(command -v uv) || { echo "lock: uv not found; run scripts/setup.sh first" >&2; exit 1; }
+export UV_PYTHON_DOWNLOADS=never
+upgrade=()
+[ "$mode" = --upgrade ] && upgrade=(--upgrade)
+
+# Provided by the Lambda Python runtime (boto3 and its dependencies), so not bundled; the handlers
+# check the runtime's botocore at start-up (newscard.handlers.wiring.check_runtime_sdk).
+RUNTIME_PROVIDED=(boto3 botocore s3transfer urllib3 python-dateutil six)
+
+layer_requirements() {
+  local args=(export --frozen --format requirements-txt --no-emit-project --no-dev --quiet)
+  for package in "${RUNTIME_PROVIDED[@]}"; do args+=(--no-emit-package "$package"); done
+  "$uv" "${args[@]}"
+}
+
+# $1 = tool name; $2 = output file (may be a copy of the committed one: its pins are the preferences).
+tool_requirements() {
+  "$uv" pip compile --quiet --universal --generate-hashes --python-version 3.13 "${upgrade[@]}" \
+    --custom-compile-command "bash scripts/lock.sh" "scripts/tools/$1.in" -o "$2"
+}
+
+if [ "$mode" = --check ]; then
+  stale=()
+  "$uv" lock --check --quiet 2>/dev/null || stale+=("uv.lock (pyproject.toml changed)")
+  if [ "${#stale[@]}" = 0 ] && ! diff -q <(layer_requirements) layers/dependencies/requirements.txt >/dev/null; then
+    stale+=(layers/dependencies/requirements.txt)
+  fi
+  scratch=$(mktemp -d)
+  trap 'rm -rf "$scratch"' EXIT
+  for tool in uv sam checkov; do
+    cp "scripts/tools/$tool.txt" "$scratch/$tool.txt"
+    tool_requirements "$tool" "$scratch/$tool.txt"
+    diff -q "$scratch/$tool.txt" "scripts/tools/$tool.txt" >/dev/null || stale+=("scripts/tools/$tool.txt")
+  done
+  if [ "${#stale[@]}" -gt 0 ]; then
+    printf 'lock: out of date: %s\n' "${stale[@]}" >&2
+    echo "lock: run 'bash scripts/lock.sh' and commit the result" >&2
+    exit 1
+  fi
+  echo "lock: uv.lock, the layer requirements and the tool requirements are up to date"
+  exit 0
+fi
+
+"$uv" lock --quiet "${upgrade[@]}"
+layer_requirements >layers/dependencies/requirements.txt
+for tool in uv sam checkov; do tool_requirements "$tool" "scripts/tools/$tool.txt"; done
+git status --short uv.lock layers/dependencies/requirements.txt scripts/tools 2>/dev/null || true
