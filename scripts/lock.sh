@@ -9,10 +9,12 @@
 #                                   keeps every other pin, then commit the changed files
 #   bash scripts/lock.sh --upgrade  move every pin to the newest allowed version
 #   bash scripts/lock.sh --check    change nothing; exit 1 naming what is out of date (scripts/test.sh runs it)
+#   bash scripts/lock.sh --check-offline   the same for uv.lock and the layer only, without the index
+#                                   (tests/unit/test_packaging.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-write}
-case "$mode" in write | --upgrade | --check) ;; *) echo "usage: $0 [--upgrade|--check]" >&2; exit 2 ;; esac
+case "$mode" in write | --upgrade | --check | --check-offline) ;; *) echo "usage: $0 [--upgrade|--check|--check-offline]" >&2; exit 2 ;; esac
 
 uv=${UV:-.venv/bin/uv}
 [ -x "$uv" ] || uv=$(command -v uv) || { echo "lock: uv not found; run scripts/setup.sh first" >&2; exit 1; }
@@ -36,15 +38,19 @@ tool_requirements() {
     --custom-compile-command "bash scripts/lock.sh" "scripts/tools/$1.in" -o "$2"
 }
 
-if [ "$mode" = --check ]; then
+if [ "$mode" = --check ] || [ "$mode" = --check-offline ]; then
   stale=()
-  "$uv" lock --check --quiet 2>/dev/null || stale+=("uv.lock (pyproject.toml changed)")
+  offline=()
+  [ "$mode" = --check-offline ] && offline=(--offline)
+  "$uv" lock --check --quiet "${offline[@]}" 2>/dev/null || stale+=("uv.lock (pyproject.toml changed)")
   if [ "${#stale[@]}" = 0 ] && ! diff -q <(layer_requirements) layers/dependencies/requirements.txt >/dev/null; then
     stale+=(layers/dependencies/requirements.txt)
   fi
   scratch=$(mktemp -d)
   trap 'rm -rf "$scratch"' EXIT
-  for tool in uv sam checkov; do
+  tools=(uv sam checkov)
+  [ "$mode" = --check-offline ] && tools=()
+  for tool in "${tools[@]}"; do
     cp "scripts/tools/$tool.txt" "$scratch/$tool.txt"
     tool_requirements "$tool" "$scratch/$tool.txt"
     diff -q "$scratch/$tool.txt" "scripts/tools/$tool.txt" >/dev/null || stale+=("scripts/tools/$tool.txt")
