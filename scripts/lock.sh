@@ -18,7 +18,7 @@ case "$mode" in write | --upgrade | --check | --check-offline) ;; *) echo "usage
 
 uv=${UV:-.venv/bin/uv}
 [ -x "$uv" ] || uv=$(command -v uv) || { echo "lock: uv not found; run scripts/setup.sh first" >&2; exit 1; }
-export UV_PYTHON_DOWNLOADS=never
+export UV_PYTHON_DOWNLOADS=never UV_SYSTEM_CERTS=1  # the system CA store, as pip uses
 upgrade=()
 [ "$mode" = --upgrade ] && upgrade=(--upgrade)
 

@@ -8,7 +8,7 @@
 # anyone else is told what to install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export UV_PYTHON_DOWNLOADS=never UV_LINK_MODE=copy UV_NO_PROGRESS=1
+export UV_PYTHON_DOWNLOADS=never UV_LINK_MODE=copy UV_NO_PROGRESS=1 UV_SYSTEM_CERTS=1
 # The same Python 3.13 that .venv was made from.
 python313=$(.venv/bin/python -c 'import sys; print(sys._base_executable)')
 
