@@ -25,10 +25,14 @@ upgrade=()
 # Provided by the Lambda Python runtime (boto3 and its dependencies), so not bundled; the handlers
 # check the runtime's botocore at start-up (newscard.handlers.wiring.check_runtime_sdk).
 RUNTIME_PROVIDED=(boto3 botocore s3transfer urllib3 python-dateutil six)
+# Runtime packages that a layer of their own ships (a large native runtime, say, that would burst the
+# dependency layer's 40 MB budget); that layer's build installs them. tests/unit/test_packaging.py
+# reads both lists from here.
+OWN_LAYER=()
 
 layer_requirements() {
   local args=(export --frozen --format requirements-txt --no-emit-project --no-dev --quiet)
-  for package in "${RUNTIME_PROVIDED[@]}"; do args+=(--no-emit-package "$package"); done
+  for package in "${RUNTIME_PROVIDED[@]}" "${OWN_LAYER[@]}"; do args+=(--no-emit-package "$package"); done
   "$uv" "${args[@]}"
 }
 
