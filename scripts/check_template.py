@@ -30,6 +30,8 @@ def main() -> int:
     for resource in template["Resources"].values():
         if resource["Type"] == "AWS::Serverless::LayerVersion":
             resource["Properties"]["ContentUri"] = "s3://placeholder/layer.zip"
+        if resource["Type"] == "AWS::Serverless::Function" and "CodeUri" in resource["Properties"]:
+            resource["Properties"]["CodeUri"] = "s3://placeholder/code.zip"
     translated = transform(template, {}, _NoManagedPolicies())
     failures = []
     for name, resource in translated["Resources"].items():

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from newscard.dal.memory import MemoryStore
+from newscard.dal.registry import ArticleState, MemoryRegistry, SlugClaim
 from newscard.dal.store import StoredObject
 from newscard.models.errors import StorageError
 from newscard.models.manifest import Manifest
@@ -55,9 +56,63 @@ class FaultyStore:
         self.plan.tick(f"{self.name}.exists {key}")
         return self.inner.exists(key)
 
+    def expire(self, key: str) -> None:
+        self.plan.tick(f"{self.name}.expire {key}")
+        self.inner.expire(key)
+
     def list_keys(self, prefix: str) -> Iterator[str]:
         self.plan.tick(f"{self.name}.list {prefix}")
         return iter(list(self.inner.list_keys(prefix)))
+
+
+class FaultyRegistry:
+    """Wraps the registry twin; every DynamoDB call goes through the plan first."""
+
+    def __init__(self, inner: MemoryRegistry, plan: FaultPlan) -> None:
+        self.inner, self.plan = inner, plan
+
+    def get(self, source: str) -> ArticleState | None:
+        self.plan.tick(f"registry.get {source}")
+        return self.inner.get(source)
+
+    def acquire(self, source: str, *, token: str, now: float, until: float) -> ArticleState:
+        self.plan.tick(f"registry.acquire {source}")
+        return self.inner.acquire(source, token=token, now=now, until=until)
+
+    def release(self, source: str, *, token: str) -> None:
+        self.plan.tick(f"registry.release {source}")
+        self.inner.release(source, token=token)
+
+    def claim(self, source: str, slug: str, *, token: str) -> None:
+        self.plan.tick(f"registry.claim {slug}")
+        self.inner.claim(source, slug, token=token)
+
+    def commit(self, state: ArticleState, *, token: str, keep_until: float | None = None) -> ArticleState:
+        self.plan.tick(f"registry.commit {state.source} v{state.version}")
+        return self.inner.commit(state, token=token, keep_until=keep_until)
+
+    def claim_of(self, slug: str) -> SlugClaim | None:
+        self.plan.tick(f"registry.claim_of {slug}")
+        return self.inner.claim_of(slug)
+
+    def articles(self) -> Iterator[ArticleState]:
+        self.plan.tick("registry.articles")
+        return iter(list(self.inner.articles()))
+
+    def restore(self, state: ArticleState) -> None:
+        self.plan.tick(f"registry.restore {state.source}")
+        self.inner.restore(state)
+
+
+def registry_view(registry: MemoryRegistry) -> dict[str, Any]:
+    """The registry's meaning, without version numbers (a retry may commit more often)."""
+    return {
+        "articles": {
+            source: (s.live, s.slug, s.sha256, s.outputs, s.former_slugs, s.claimed, s.pending)
+            for source, s in registry.states.items()
+        },
+        "claims": dict(registry.claims),
+    }
 
 
 _REFERENCE = re.compile(
@@ -66,12 +121,16 @@ _REFERENCE = re.compile(
 
 
 def dangling_references(site: MemoryStore) -> list[str]:
-    """Keys that a live page references but the site does not hold."""
+    """Keys that a live page or listing references but the site does not hold (or lets expire)."""
     missing = []
-    for key in site.list_keys("articles/"):
-        if key.endswith(".html"):
+    for key in site.list_keys(""):
+        if key.endswith(".html") and key not in site.superseded:
             html = site.get(key).body.decode("utf-8")
-            missing += [ref for ref in _REFERENCE.findall(html) if not site.exists(ref)]
+            missing += [
+                f"{key} -> {ref}"
+                for ref in _REFERENCE.findall(html)
+                if not site.exists(ref) or ref in site.superseded
+            ]
     return missing
 
 
@@ -87,6 +146,7 @@ def manifest_mismatches(site: MemoryStore) -> list[str]:
             k
             for prefix in (f"cards/{manifest.slug}/", f"images/{manifest.slug}/")
             for k in site.list_keys(prefix)
+            if k not in site.superseded  # expiring by lifecycle: no longer part of the article
         } | {f"articles/{manifest.slug}/index.html"}
         problems += [f"listed, not held: {k}" for k in sorted(listed - held)]
         problems += [f"held, not listed: {k}" for k in sorted(held - listed)]

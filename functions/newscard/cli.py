@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from newscard.models.errors import ArticleRejected, ConfigurationError
@@ -67,15 +68,25 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_render(args: argparse.Namespace) -> int:
     from newscard.dal.memory import DirectoryStore
+    from newscard.dal.registry import MemoryRegistry
     from newscard.logic.images import ImageLoader
     from newscard.logic.publish import Publisher
+    from newscard.logic.republish import state_from_manifest
+    from newscard.models.manifest import Manifest
 
     settings = _local_settings(args.base_url, args.site_name)
     site = DirectoryStore(Path(args.out))
+    # The folder's own manifests say which file owns which slug: re-rendering keeps them apart.
+    registry = MemoryRegistry()
+    for key in site.list_keys("articles/"):
+        if key.endswith("/manifest.json"):
+            registry.restore(state_from_manifest(Manifest.model_validate_json(site.get(key).body)))
     failures = 0
     for path in map(Path, args.files):
         assets_root = Path(args.assets) if args.assets else path.resolve().parent
-        publisher = Publisher(site=site, images=ImageLoader(DirectoryStore(assets_root)), settings=settings)
+        publisher = Publisher(
+            site=site, images=ImageLoader(DirectoryStore(assets_root)), settings=settings, registry=registry
+        )
         try:
             outcome = publisher.publish(path.read_bytes(), source_key=f"incoming/{path.name}")
         except OSError as error:
@@ -87,6 +98,7 @@ def cmd_render(args: argparse.Namespace) -> int:
             for problem in rejection.problems:
                 print(f"  {problem.loc or '/'}: {problem.msg}")
         else:
+            assert outcome is not None  # no sequencer: never stale
             page = Path(args.out) / "articles" / outcome.manifest.slug / "index.html"
             total = sum(outcome.timings_ms.values())
             print(f"{path}: {outcome.status} -> {page} ({total:.0f} ms)")
@@ -148,7 +160,11 @@ def cmd_dev(args: argparse.Namespace) -> int:
     from newscard.devstack import run_dev
 
     return run_dev(
-        s3_port=args.s3_port, api_port=args.api_port, site_port=args.site_port, site_base_url=args.base_url
+        s3_port=args.s3_port,
+        api_port=args.api_port,
+        site_port=args.site_port,
+        site_base_url=args.base_url,
+        workers=args.workers,
     )
 
 
@@ -199,6 +215,35 @@ def cmd_republish(args: argparse.Namespace) -> int:
     return 1 if outcome["rejected"] or outcome["source missing"] else 0
 
 
+def cmd_reindex(args: argparse.Namespace) -> int:
+    """Rebuild the registry (owners, slugs, redirects) and the listings from the site's manifests."""
+    import boto3  # noqa: TID251 - the command line is a composition root
+
+    from newscard.dal.registry import DynamoRegistry
+    from newscard.dal.s3 import S3Store
+    from newscard.handlers.wiring import build_publisher
+    from newscard.logic.republish import reindex
+    from newscard.models.settings import settings_from_env
+
+    settings = settings_from_env()
+    client = boto3.client("s3", endpoint_url=args.endpoint_url)
+    dynamodb = boto3.client("dynamodb", endpoint_url=args.endpoint_url)
+    publisher = replace(
+        build_publisher(settings, client), registry=DynamoRegistry(dynamodb, settings.state_table)
+    )
+
+    def progress(done: int, total: int, slug: str) -> None:
+        print(f"\r{done}/{total} {slug[:60]:<60}", end="", file=sys.stderr, flush=True)
+
+    outcome = reindex(publisher, S3Store(client, settings.articles_bucket), progress=progress)
+    print(file=sys.stderr)
+    for status, slugs in outcome.items():
+        print(
+            f"{status}: {len(slugs)}" + (f" ({', '.join(slugs)})" if slugs and status != "reindexed" else "")
+        )
+    return 1 if outcome["rejected"] or outcome["source missing"] else 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from newscard.devstack import run_demo
 
@@ -241,12 +286,24 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--api-port", type=int, default=3000, help="HTTP API port (0: any free port)")
     dev.add_argument("--site-port", type=int, default=8000, help="site server port (0: any)")
     dev.add_argument("--base-url", help="public site URL for meta tags (default: the local site server)")
+    dev.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="publish consumers polling the queue at once, like Lambda's PublishConcurrency (default 1)",
+    )
     dev.set_defaults(func=cmd_dev)
 
     republish = sub.add_parser("republish", help="re-render every published article (after a theme change)")
     republish.add_argument("--endpoint-url", help="S3/SQS endpoint (newscard dev's S3 endpoint), default AWS")
     republish.add_argument("--queue-url", help="fan out through this uploads queue instead of rendering here")
     republish.set_defaults(func=cmd_republish)
+
+    reindex = sub.add_parser(
+        "reindex", help="rebuild the article registry and listings from the manifests in the site bucket"
+    )
+    reindex.add_argument("--endpoint-url", help="S3/DynamoDB endpoint (newscard dev's), default AWS")
+    reindex.set_defaults(func=cmd_reindex)
 
     demo = sub.add_parser("demo", help="publish an article through the real handler against an embedded S3")
     demo.add_argument(
@@ -255,6 +312,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="site", help="where to copy the site bucket (default: ./site)")
     demo.set_defaults(func=cmd_demo)
     return parser
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if not 1 <= number <= 32:
+        raise argparse.ArgumentTypeError("must be between 1 and 32")
+    return number
 
 
 def _default_seed() -> Path:

@@ -11,6 +11,7 @@ import importlib
 import json
 import logging
 import os
+import re
 import signal
 import threading
 import time
@@ -60,6 +61,36 @@ def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
     return template
 
 
+_sequence_lock = threading.Lock()
+_last_sequencer = [0]
+
+
+def _add_s3_sequencers() -> None:
+    """Give moto's S3 notifications the `sequencer` real S3 sends (moto sends none to SQS).
+
+    S3's sequencers grow for each key, which is how the handler orders a key's events that
+    arrive late or twice; without them every event looks equally new. Nanoseconds since the
+    epoch, made strictly increasing, as fixed-width hex.
+    """
+    from moto.s3 import notifications
+
+    original = notifications._get_s3_event
+    if getattr(original, "adds_sequencer", False):
+        return
+
+    def with_sequencer(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        event: dict[str, Any] = original(*args, **kwargs)
+        with _sequence_lock:
+            _last_sequencer[0] = max(time.time_ns(), _last_sequencer[0] + 1)
+            sequencer = f"{_last_sequencer[0]:020X}"
+        for record in event.get("Records", []):
+            record["s3"]["object"]["sequencer"] = sequencer
+        return event
+
+    with_sequencer.adds_sequencer = True  # type: ignore[attr-defined]
+    notifications._get_s3_event = with_sequencer
+
+
 @dataclass
 class LambdaContext:
     """Enough of Lambda's context object for Powertools."""
@@ -96,6 +127,7 @@ class DevStack:
         # moto's server logs every request through werkzeug; keep the console for our own lines.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
+        _add_s3_sequencers()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         host, port = self._server.get_host_and_port()
@@ -218,36 +250,22 @@ class DevStack:
         self, *, queue: str = "UploadsQueue", wait_seconds: int = 1, batch_size: int = 5
     ) -> dict[str, int]:
         """Deliver one batch from the queue to the handler, the way Lambda's SQS poller does."""
-        sqs = self.client("sqs")
-        url = self.queue_urls[queue]
-        received = sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=batch_size, WaitTimeSeconds=wait_seconds, AttributeNames=["All"]
-        ).get("Messages", [])
-        if not received:
-            return {"received": 0, "failed": 0}
-        arn = self._queue_arn(queue)
-        event = {
-            "Records": [
-                {
-                    "messageId": message["MessageId"],
-                    "receiptHandle": message["ReceiptHandle"],
-                    "body": message["Body"],
-                    "attributes": message.get("Attributes", {}),
-                    "messageAttributes": {},
-                    "md5OfBody": message["MD5OfBody"],
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": arn,
-                    "awsRegion": REGION,
-                }
-                for message in received
-            ]
+        return deliver_batch(
+            self.client("sqs"),
+            self.queue_urls[queue],
+            self._queue_arn(queue),
+            self.handler(),
+            wait_seconds=wait_seconds,
+            batch_size=batch_size,
+        )
+
+    def worker_settings(self, queue: str = "UploadsQueue") -> WorkerSettings:
+        """What a separate publish worker process needs to poll this stack's queue."""
+        environment = {
+            **{k: v for k, v in os.environ.items() if k.startswith("AWS_")},
+            **self.function_environment(),
         }
-        response = self.handler().lambda_handler(event, LambdaContext())
-        failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
-        for message in received:
-            if message["MessageId"] not in failed:
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        return {"received": len(received), "failed": len(failed)}
+        return WorkerSettings(environment, self.queue_urls[queue], self._queue_arn(queue))
 
     def copy_site(self, out: Path) -> int:
         """Download the site bucket into a folder; returns the number of objects."""
@@ -262,6 +280,84 @@ class DevStack:
             local.put(key, obj.body, content_type=obj.content_type or "", cache_control=obj.cache_control)
             count += 1
         return count
+
+
+def deliver_batch(
+    sqs: Any, url: str, arn: str, handler: ModuleType, *, wait_seconds: int = 1, batch_size: int = 5
+) -> dict[str, int]:
+    """Receive one batch, hand it to the handler as Lambda's SQS poller does, delete what succeeded."""
+    received = sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=batch_size, WaitTimeSeconds=wait_seconds, AttributeNames=["All"]
+    ).get("Messages", [])
+    if not received:
+        return {"received": 0, "failed": 0}
+    event = {
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": message.get("Attributes", {}),
+                "messageAttributes": {},
+                "md5OfBody": message["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": arn,
+                "awsRegion": REGION,
+            }
+            for message in received
+        ]
+    }
+    response = handler.lambda_handler(event, LambdaContext())
+    failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
+    for message in received:
+        if message["MessageId"] not in failed:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return {"received": len(received), "failed": len(failed)}
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    environment: dict[str, str]
+    queue_url: str
+    queue_arn: str
+
+
+def publish_worker(settings: WorkerSettings, stop: Any, number: int) -> None:
+    """One publish consumer in its own process, as one Lambda execution environment: it imports
+    the handler (a cold start) and polls the queue until stop is set."""
+    # Ctrl-C reaches the whole process group; the parent stops us through `stop` instead.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    os.environ.update(settings.environment)
+    handler = importlib.import_module("newscard.handlers.s3_events")
+    sqs = boto3.client("sqs", endpoint_url=settings.environment["AWS_ENDPOINT_URL"], region_name=REGION)
+    while not stop.is_set():
+        try:
+            deliver_batch(sqs, settings.queue_url, settings.queue_arn, handler, wait_seconds=1)
+        except Exception as error:  # keep the worker up; the handler has logged the cause
+            print(f"worker {number}: {type(error).__name__}: {error}", flush=True)
+            stop.wait(1)
+
+
+def start_workers(stack: DevStack, count: int) -> tuple[list[Any], Any]:
+    """count publish consumers polling the stack's queue at once, as Lambda runs PublishConcurrency."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # a clean interpreter each, like a cold start
+    stop = context.Event()
+    settings = stack.worker_settings()
+    workers = [
+        context.Process(
+            target=publish_worker,
+            args=(settings, stop, number),
+            name=f"newscard-worker-{number}",
+            daemon=True,
+        )
+        for number in range(1, count + 1)
+    ]
+    for worker in workers:
+        worker.start()
+    return workers, stop
 
 
 def run_demo(*, seed: Path, out: Path) -> int:
@@ -389,15 +485,39 @@ def site_key_for(path: str) -> str | None:
     return path.lstrip("/")
 
 
+_ARTICLE_PATH = re.compile(r"^/articles/([a-z0-9-]+)/?(index\.html)?$")
+
+
+def redirect_for(registry: Any, path: str) -> str | None:
+    """Where a former slug's page now lives (/articles/<new>/), or None."""
+    match = _ARTICLE_PATH.match(unquote(path))
+    if match is None:
+        return None
+    claim = registry.claim_of(match.group(1))
+    if claim is None or claim.target is None:
+        return None
+    return f"/articles/{claim.target}/"
+
+
 def serve_site(stack: DevStack, host: str, port: int) -> ThreadingHTTPServer:
     """The site bucket over HTTP, the way CloudFront serves it (directory indexes, headers)."""
+    from newscard.dal.registry import DynamoRegistry
     from newscard.dal.s3 import S3Store
     from newscard.models.errors import NotFound
 
     site = S3Store(stack.client("s3"), stack.names["SiteBucket"])
+    registry = DynamoRegistry(stack.client("dynamodb"), stack.names["SiteStateTable"])
 
     class SiteRequest(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            target = redirect_for(registry, urlsplit(self.path).path)
+            if target is not None:
+                # A former slug: a permanent redirect, as the CloudFront function answers from its store.
+                self.send_response(301)
+                self.send_header("Location", target)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             key = site_key_for(urlsplit(self.path).path)
             try:
                 if key is None:
@@ -421,8 +541,10 @@ def serve_site(stack: DevStack, host: str, port: int) -> ThreadingHTTPServer:
     return server
 
 
-def run_dev(*, s3_port: int, api_port: int, site_port: int, site_base_url: str | None) -> int:
-    """`newscard dev`: moto S3/SQS, the template's resources, the queue poller and the HTTP API."""
+def run_dev(
+    *, s3_port: int, api_port: int, site_port: int, site_base_url: str | None, workers: int = 1
+) -> int:
+    """`newscard dev`: moto S3/SQS/DynamoDB, the template's resources, publish workers and the HTTP API."""
     stack = DevStack(port=s3_port, suffix="dev")
     stack.start()
     site_bucket = stack.names["SiteBucket"]
@@ -435,16 +557,7 @@ def run_dev(*, s3_port: int, api_port: int, site_port: int, site_base_url: str |
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
 
-    def poll() -> None:
-        while not stop.is_set():
-            try:
-                stack.pump(wait_seconds=1)
-            except Exception as error:  # keep the dev stack up; the handler has logged the cause
-                print(f"poller: {type(error).__name__}: {error}", flush=True)
-                stop.wait(1)
-
-    poller = threading.Thread(target=poll, name="newscard-poller", daemon=True)
-    poller.start()
+    consumers, stop_consumers = start_workers(stack, workers)
     articles = stack.names["ArticlesBucket"]
     api_url = f"http://127.0.0.1:{api.server_address[1]}"
     print(
@@ -452,6 +565,8 @@ def run_dev(*, s3_port: int, api_port: int, site_port: int, site_base_url: str |
         f"  S3 endpoint:     {stack.endpoint}\n"
         f"  articles bucket: {articles}   (upload to incoming/, images to assets/)\n"
         f"  site bucket:     {site_bucket}\n"
+        f"  state table:     {stack.names['SiteStateTable']}\n"
+        f"  publish workers: {workers}\n"
         f"  site:            {stack.site_base_url}/\n"
         f"  API:             {api_url}\n"
         f"  try: aws --endpoint-url {stack.endpoint} s3 cp examples/seed-article.json s3://{articles}/incoming/\n"
@@ -461,8 +576,12 @@ def run_dev(*, s3_port: int, api_port: int, site_port: int, site_base_url: str |
     )
     stop.wait()
     print("stopping", flush=True)
+    stop_consumers.set()
     api.shutdown()
     site.shutdown()
-    poller.join(timeout=5)
+    for consumer in consumers:
+        consumer.join(timeout=10)
+        if consumer.is_alive():
+            consumer.terminate()
     stack.stop()
     return 0

@@ -14,19 +14,33 @@ from newscard.devstack import load_template
 NODE = shutil.which("node")
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is needed to run the CloudFront Function")
 
+# The KeyValueStore as the CloudFront runtime gives it: get() resolves a key or rejects when absent.
+FAKE_CLOUDFRONT = """
+const STORE = JSON.parse(process.argv[2]);
+const cf = { kvs: () => ({ get: async (key) => {
+  if (Object.prototype.hasOwnProperty.call(STORE, key)) { return STORE[key]; }
+  throw new Error('key not found');
+} }) };
+"""
 # Feeds each URI to handler() the way CloudFront does and prints what it returns.
 HARNESS = """
 const uris = JSON.parse(process.argv[1]);
-const out = uris.map((uri) => handler({ request: { uri: uri, headers: {} } }));
-console.log(JSON.stringify(out));
+Promise.all(uris.map((uri) => handler({ request: { uri: uri, headers: {} } })))
+  .then((out) => console.log(JSON.stringify(out)));
 """
+IMPORT = "import cf from 'cloudfront';"
 
 
-def route(*uris: str) -> list[dict[str, Any]]:
+def route(*uris: str, redirects: dict[str, str] | None = None) -> list[dict[str, Any]]:
     code = load_template()["Resources"]["SiteRouterFunction"]["Properties"]["FunctionCode"]
-    assert NODE is not None
+    assert NODE is not None and IMPORT in code
+    script = code.replace(IMPORT, FAKE_CLOUDFRONT) + HARNESS
     done = subprocess.run(
-        [NODE, "-e", code + HARNESS, json.dumps(uris)], capture_output=True, text=True, check=True, timeout=30
+        [NODE, "-e", script, json.dumps(uris), json.dumps(redirects or {})],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
     )
     result: list[dict[str, Any]] = json.loads(done.stdout)
     return result
@@ -63,3 +77,17 @@ def test_files_pass_through_unchanged() -> None:
 def test_internal_prefixes_and_malformed_urls_are_not_found(uri: str) -> None:
     [response] = route(uri)
     assert response["statusCode"] == 404
+
+
+def test_a_former_slug_answers_a_permanent_redirect_from_the_key_value_store() -> None:
+    moved, page, current, other = route(
+        "/articles/old-slug/",
+        "/articles/old-slug/index.html",
+        "/articles/new-slug/",
+        "/cards/old-slug/og-0123.jpg",
+        redirects={"old-slug": "new-slug"},
+    )
+    assert moved["statusCode"] == 301 and moved["headers"]["location"]["value"] == "/articles/new-slug/"
+    assert page["statusCode"] == 301 and page["headers"]["location"]["value"] == "/articles/new-slug/"
+    assert current["uri"] == "/articles/new-slug/index.html"
+    assert other["uri"] == "/cards/old-slug/og-0123.jpg"  # only pages redirect; files stay put

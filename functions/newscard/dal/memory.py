@@ -29,6 +29,8 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self.objects: dict[str, StoredObject] = {}
+        # Keys marked for the lifecycle rule (S3 tags them); a put clears the mark, as on S3.
+        self.superseded: set[str] = set()
         # Check-and-write must be atomic, as it is in S3, for threads sharing one store.
         self._lock = threading.Lock()
 
@@ -56,6 +58,7 @@ class MemoryStore:
             self.objects[key] = StoredObject(
                 bytes(body), content_type, cache_control, dict(metadata or {}), etag
             )
+            self.superseded.discard(key)
         return etag
 
     def etag(self, key: str) -> str | None:
@@ -63,7 +66,14 @@ class MemoryStore:
         return current.etag if current is not None else None
 
     def delete(self, key: str) -> None:
-        self.objects.pop(key, None)
+        with self._lock:
+            self.objects.pop(key, None)
+            self.superseded.discard(key)
+
+    def expire(self, key: str) -> None:
+        with self._lock:
+            if key in self.objects:
+                self.superseded.add(key)
 
     def exists(self, key: str) -> bool:
         return key in self.objects
@@ -134,6 +144,10 @@ class DirectoryStore:
         headers = self._headers()
         if headers.pop(key, None) is not None:
             self._write_headers(headers)
+
+    def expire(self, key: str) -> None:
+        # A local site has no lifecycle rule and one writer: superseded files go at once.
+        self.delete(key)
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()

@@ -14,6 +14,8 @@ from newscard.models.errors import NotFound, PreconditionFailed, StorageError
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+# The site bucket's lifecycle rule (template.yaml, ExpireSuperseded) deletes objects tagged so.
+SUPERSEDED_TAG = ("newscard", "superseded")
 _NOT_FOUND_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
 # 412: the If-Match/If-None-Match condition failed; 409: a concurrent conditional write won first.
 _CONFLICT_CODES = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict", "409"})
@@ -75,6 +77,17 @@ class S3Store:
     def delete(self, key: str) -> None:
         with _translated(key):
             self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def expire(self, key: str) -> None:
+        try:
+            with _translated(key):
+                self.client.put_object_tagging(
+                    Bucket=self.bucket,
+                    Key=key,
+                    Tagging={"TagSet": [{"Key": SUPERSEDED_TAG[0], "Value": SUPERSEDED_TAG[1]}]},
+                )
+        except NotFound:
+            pass
 
     def exists(self, key: str) -> bool:
         try:

@@ -47,6 +47,14 @@ class ObjectStore(Protocol):
 
     def delete(self, key: str) -> None: ...
 
+    def expire(self, key: str) -> None:
+        """Mark a superseded object for deletion by the bucket's lifecycle rule, days from now.
+
+        Readers may still hold cached pages that reference it, so it is not deleted at once; a later
+        put of the same key (the same bytes published again) clears the mark. Missing keys are fine.
+        """
+        ...
+
     def exists(self, key: str) -> bool: ...
 
     def list_keys(self, prefix: str) -> Iterator[str]: ...

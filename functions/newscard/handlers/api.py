@@ -19,10 +19,18 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from newscard.handlers.wiring import build_publisher
+from newscard.handlers.wiring import build_upload_processor
+from newscard.logic.publish import PublishOutcome, api_source
 from newscard.logic.validation import problem_from_pydantic
 from newscard.models.article import SLUG_MAX, SLUG_PATTERN
-from newscard.models.errors import ArticleRejected, ArticleTooLarge, NotFound, Problem, StorageError
+from newscard.models.errors import (
+    ArticleRejected,
+    ArticleTooLarge,
+    NotFound,
+    Problem,
+    SlugConflict,
+    StorageError,
+)
 
 Slug = Annotated[str, Path(pattern=SLUG_PATTERN, max_length=SLUG_MAX, description="the article's slug")]
 PresetName = Literal["og", "square", "story"]
@@ -39,7 +47,8 @@ def _cors() -> CORSConfig | None:
 logger = Logger()
 metrics = Metrics()
 app = APIGatewayRestResolver(enable_validation=True, cors=_cors())
-publisher = build_publisher()  # validates configuration at init: a bad variable fails the cold start
+uploads = build_upload_processor()  # validates configuration at init: a bad variable fails the cold start
+publisher = uploads.publisher
 
 
 def _errors(status: int, problems: list[Problem]) -> Response[str]:
@@ -64,6 +73,11 @@ def _rejected(error: ArticleRejected) -> Response[str]:
     return _errors(422, error.problems)
 
 
+@app.exception_handler(SlugConflict)
+def _conflict(error: SlugConflict) -> Response[str]:
+    return _errors(409, error.problems)
+
+
 @app.exception_handler(RequestValidationError)
 def _invalid_request(error: RequestValidationError) -> Response[str]:
     return _errors(422, [problem_from_pydantic(detail) for detail in error.errors()])
@@ -80,9 +94,7 @@ def _unavailable(error: StorageError) -> Response[str]:
     return _errors(503, [Problem("", "storage is unavailable; try again")])
 
 
-@app.post("/articles", summary="Publish an article (synchronously)", responses=None)
-def publish_article() -> Response[str]:
-    outcome = publisher.publish(_raw_body())
+def _published(outcome: PublishOutcome, status: int) -> Response[str]:
     metrics.add_metric(name="Articles_published", unit=MetricUnit.Count, value=1)
     logger.info(
         "published over HTTP",
@@ -90,7 +102,20 @@ def publish_article() -> Response[str]:
         status=outcome.status,
         timings_ms=outcome.timings_ms,
     )
-    return Response(status_code=201, content_type="application/json", body=outcome.manifest.model_dump_json())
+    return Response(
+        status_code=status, content_type="application/json", body=outcome.manifest.model_dump_json()
+    )
+
+
+@app.post("/articles", summary="Publish an article at its own slug (synchronously)", responses=None)
+def publish_article() -> Response[str]:
+    return _published(publisher.publish_http(_raw_body()), 201)
+
+
+@app.put("/articles/<slug>", summary="Create or replace the article at this slug (idempotent)")
+def put_article(slug: Slug) -> Response[str]:
+    existed = publisher.live_slug(api_source(slug)) == slug
+    return _published(publisher.publish_http(_raw_body(), slug=slug), 200 if existed else 201)
 
 
 @app.get("/articles/<slug>", summary="The manifest of a published article")
@@ -103,7 +128,8 @@ def get_article(slug: Slug) -> Response[str]:
 
 @app.delete("/articles/<slug>", summary="Unpublish an article")
 def delete_article(slug: Slug) -> Response[str]:
-    if publisher.unpublish(slug) is None:
+    # Whichever source owns the slug; an upload's report then says it was taken down over HTTP.
+    if uploads.take_down(slug) is None:
         raise NotFound(f"no published article has the slug {slug}")
     metrics.add_metric(name="Articles_unpublished", unit=MetricUnit.Count, value=1)
     return Response(status_code=204, content_type="application/json", body="")
@@ -157,8 +183,17 @@ def openapi_document() -> dict[str, Any]:
     paths["/articles"]["post"]["requestBody"] = body
     paths["/articles"]["post"]["responses"] = {
         "201": {"description": "Published; the manifest", "content": {"application/json": {}}},
+        "409": {"description": "The slug belongs to another source", **errors},
         "413": {"description": "Over 1 MiB", **errors},
         "422": {"description": "Rejected", **errors},
+    }
+    paths["/articles/{slug}"]["put"]["requestBody"] = body
+    paths["/articles/{slug}"]["put"]["responses"] = {
+        "200": {"description": "Replaced; the manifest", "content": {"application/json": {}}},
+        "201": {"description": "Created; the manifest", "content": {"application/json": {}}},
+        "409": {"description": "The slug belongs to another source", **errors},
+        "413": {"description": "Over 1 MiB", **errors},
+        "422": {"description": "Rejected, or not a valid slug", **errors},
     }
     paths["/preview"]["post"]["requestBody"] = body
     paths["/preview"]["post"]["responses"] = {

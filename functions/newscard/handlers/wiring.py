@@ -15,6 +15,7 @@ from typing import Any
 import botocore
 
 from newscard.dal.https_images import HttpsImageFetcher
+from newscard.dal.registry import DynamoRegistry
 from newscard.dal.s3 import S3Store
 from newscard.logic.images import ImageLoader
 from newscard.logic.publish import Publisher
@@ -88,6 +89,11 @@ def register_snapstart_hooks() -> None:
     register_after_restore(random.seed)
 
 
+@lru_cache(maxsize=1)
+def dynamodb_client():  # type: ignore[no-untyped-def]
+    return boto3.client("dynamodb", config=_BOTO_CONFIG)
+
+
 def build_publisher(settings: Settings | None = None, client: object | None = None) -> Publisher:
     check_runtime_sdk()
     register_snapstart_hooks()
@@ -106,6 +112,7 @@ def build_publisher(settings: Settings | None = None, client: object | None = No
         images=ImageLoader(articles, fetcher.fetch if fetcher else None),
         settings=settings,
         sources=articles,
+        registry=DynamoRegistry(dynamodb_client(), settings.state_table),
     )
 
 

@@ -128,9 +128,15 @@ def render_article(
     image_bytes: dict[str, bytes],
     settings: Settings,
     timings_ms: dict[str, float] | None = None,
+    *,
+    slug: str | None = None,
 ) -> list[SiteObject]:
-    """Cards and image renditions first, the page that references them last (card timings as render_cards)."""
-    slug = article.resolved_slug
+    """Cards and image renditions first, the page that references them last (card timings as render_cards).
+
+    slug is where the registry says the article lives (fixed at first publish); by default the
+    article's own.
+    """
+    slug = slug or article.resolved_slug
     objects: list[SiteObject] = []
 
     decoded = decode_hero(article, image_bytes)

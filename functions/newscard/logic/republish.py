@@ -6,8 +6,11 @@ import json
 from collections.abc import Callable, Iterator
 from urllib.parse import quote_plus
 
+from newscard.dal.registry import ArticleState, Registry
 from newscard.dal.store import ObjectStore
 from newscard.logic.publish import Publisher
+from newscard.logic.site_index import entry_for
+from newscard.logic.validation import parse_article
 from newscard.models.errors import ArticleRejected, NotFound
 from newscard.models.manifest import Manifest
 
@@ -54,3 +57,45 @@ def republish_via_queue(site: ObjectStore, send: Callable[[list[str]], None]) ->
     for start in range(0, len(messages), 10):
         send(messages[start : start + 10])
     return len(messages)
+
+
+def state_from_manifest(manifest: Manifest) -> ArticleState:
+    """What the registry records for a published article, read back from its manifest."""
+    return ArticleState(
+        source=manifest.source_key,
+        live=True,
+        slug=manifest.slug,
+        sha256=manifest.source_sha256,
+        renderer_version=manifest.renderer_version,
+        sequencer=manifest.sequencer,
+        outputs=tuple(sorted(manifest.keys())),
+        former_slugs=tuple(manifest.former_slugs),
+        claimed=tuple(sorted({manifest.slug, *manifest.former_slugs})),
+    )
+
+
+def reindex(
+    publisher: Publisher, articles: ObjectStore, *, progress: Callable[[int, int, str], None]
+) -> dict[str, list[str]]:
+    """Rebuild the registry and the listings from the manifests in the site bucket.
+
+    For disaster recovery, and for sites published before the registry existed. Each article is
+    recorded as live at its manifest's slug, owned by its manifest's source, with its redirects;
+    then listed (which needs its source, for the teaser's fields).
+    """
+    registry: Registry = publisher.registry
+    manifests = list(published_manifests(publisher.site))
+    outcome: dict[str, list[str]] = {"reindexed": [], "source missing": [], "rejected": []}
+    for done, manifest in enumerate(manifests, start=1):
+        registry.restore(state_from_manifest(manifest))
+        try:
+            article = parse_article(articles.get(manifest.source_key).body)
+        except NotFound:
+            outcome["source missing"].append(manifest.slug)
+        except ArticleRejected:
+            outcome["rejected"].append(manifest.slug)
+        else:
+            publisher.indexer.upsert(entry_for(article, manifest))
+            outcome["reindexed"].append(manifest.slug)
+        progress(done, len(manifests), manifest.slug)
+    return outcome

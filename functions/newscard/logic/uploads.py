@@ -10,7 +10,7 @@ from typing import Literal
 
 from newscard import RENDERER_VERSION
 from newscard.dal.store import ObjectStore
-from newscard.logic.publish import Publisher
+from newscard.logic.publish import Publisher, Unpublished, sequencer_newer
 from newscard.models.errors import ArticleRejected, NotFound
 from newscard.models.manifest import Report, ReportStatus
 
@@ -34,12 +34,7 @@ def report_key(source_key: str) -> str:
     return REPORTS_PREFIX + source_key.removeprefix(INCOMING_PREFIX)
 
 
-def sequencer_newer(candidate: str | None, than: str | None) -> bool:
-    """S3 sequencers compare as hex after left-padding to equal length (S3 event docs)."""
-    if candidate is None or than is None:
-        return False
-    width = max(len(candidate), len(than))
-    return candidate.rjust(width, "0").upper() > than.rjust(width, "0").upper()
+__all__ = ["INCOMING_PREFIX", "UploadEvent", "UploadProcessor", "report_key", "sequencer_newer"]
 
 
 @dataclass(frozen=True)
@@ -78,24 +73,29 @@ class UploadProcessor:
             and previous.sequencer is not None
             and previous.sequencer == event.sequencer
             and previous.source_sha256 == sha256
-            and previous.status in ("published", "rejected")
+            and previous.status == "rejected"
         ):
-            return None  # the same notification delivered twice
+            return None  # the same rejected notification delivered twice
         try:
             outcome = self.publisher.publish(
                 raw, source_key=event.key, sequencer=event.sequencer, force=event.force
             )
         except ArticleRejected as rejection:
+            # The report names what is still live for this source, if anything: a rejected edit
+            # leaves the published version up, and deleting the file still takes that down.
             report = self._report(
-                "rejected", event, sha256=sha256, errors=[p.as_dict() for p in rejection.problems]
+                "rejected",
+                event,
+                sha256=sha256,
+                slug=self.publisher.live_slug(event.key),
+                errors=[p.as_dict() for p in rejection.problems],
             )
         except Exception as error:
             self._write_failed(event, sha256, error)
             raise
         else:
-            # A changed headline can change a derived slug: retire the page this upload made before.
-            if previous is not None and previous.slug and previous.slug != outcome.manifest.slug:
-                self.publisher.unpublish(previous.slug, source_key=event.key)
+            if outcome is None:
+                return self._already_applied(event, previous, sha256)
             report = self._report(
                 "published",
                 event,
@@ -111,14 +111,56 @@ class UploadProcessor:
     def _removed(self, event: UploadEvent, previous: Report | None) -> Report | None:
         if self.articles.exists(event.key):
             return None  # uploaded again after this delete; that upload's event wins
-        if previous is not None and previous.status == "unpublished":
-            return None
-        slug = previous.slug if previous is not None else None
-        if slug:
-            self.publisher.unpublish(slug, source_key=event.key)
-        report = self._report("unpublished", event, slug=slug)
+        # What is live comes from the registry, never from the last report: a rejected or failed
+        # later upload does not change what the delete must take down.
+        outcome = self.publisher.unpublish_source(event.key, sequencer=event.sequencer)
+        if outcome is None:
+            return self._already_applied(event, previous, None)
+        if outcome.slug is None and previous is not None and previous.status == "unpublished":
+            return None  # nothing was live and the editor already knows
+        report = self._report("unpublished", event, slug=outcome.slug)
         self._write(report)
         return report
+
+    def _already_applied(
+        self, event: UploadEvent, previous: Report | None, sha256: str | None
+    ) -> Report | None:
+        """A stale event; if it is this very event, applied by an attempt that failed before writing
+        its report (so the report still says failed), write the report the editor is owed."""
+        state = self.publisher.registry.get(event.key)
+        if state is None or state.sequencer is None or state.sequencer != event.sequencer:
+            return None  # a later event for this key was applied: its report stands
+        status: ReportStatus = "published" if state.live else "unpublished"
+        if previous is not None and previous.sequencer == event.sequencer and previous.status == status:
+            return None  # a duplicate delivery, already reported
+        manifest = self.publisher.read_manifest(state.slug) if state.live and state.slug else None
+        report = self._report(
+            status,
+            event,
+            sha256=sha256 if state.live else None,
+            slug=state.slug,
+            urls=[output.url for output in manifest.outputs] if manifest is not None else [],
+        )
+        self._write(report)
+        return report
+
+    def take_down(self, slug: str) -> Unpublished | None:
+        """An explicit HTTP DELETE: unpublish whichever source owns slug; an upload's report says so."""
+        outcome = self.publisher.take_down(slug)
+        if outcome is None:
+            return None
+        if outcome.source.startswith(INCOMING_PREFIX):
+            event = UploadEvent("removed", outcome.source)
+            previous = self.previous_report(outcome.source)
+            report = self._report(
+                "unpublished",
+                event,
+                slug=slug,
+                sha256=previous.source_sha256 if previous is not None else None,
+                note=f"taken down by DELETE /articles/{slug}; upload the file again to republish it",
+            )
+            self._write(report)
+        return outcome
 
     def _write_failed(self, event: UploadEvent, sha256: str, error: Exception) -> None:
         report = self._report(
@@ -142,6 +184,7 @@ class UploadProcessor:
         urls: list[str] | None = None,
         timings_ms: dict[str, float] | None = None,
         changed: bool = True,
+        note: str | None = None,
     ) -> Report:
         return Report(
             status=status,
@@ -155,6 +198,7 @@ class UploadProcessor:
             timings_ms=timings_ms or {},
             renderer_version=RENDERER_VERSION,
             finished_at=datetime.now(UTC),
+            note=note,
         )
 
     def _write(self, report: Report) -> None:

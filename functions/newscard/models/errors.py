@@ -32,6 +32,10 @@ class ArticleTooLarge(ArticleRejected):
     """The document is over the size limit (HTTP 413 rather than 422)."""
 
 
+class SlugConflict(ArticleRejected):
+    """The slug asked for belongs to another source (HTTP 409 rather than 422; SPEC section 8)."""
+
+
 class NotFound(NewscardError):
     """The object or article asked for does not exist."""
 

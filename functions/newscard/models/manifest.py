@@ -41,6 +41,9 @@ class Manifest(BaseModel):
     updated_at: datetime | None = None
     page_url: str
     outputs: list[OutputFile]
+    # Slugs this article was published at before; each answers a 301 to this one. Kept here too
+    # so `newscard reindex` can rebuild the redirects from the site bucket alone.
+    former_slugs: list[str] = Field(default_factory=list)
 
     def keys(self) -> set[str]:
         return {output.key for output in self.outputs}
@@ -66,3 +69,5 @@ class Report(BaseModel):
     timings_ms: dict[str, float] = Field(default_factory=dict)
     renderer_version: str | None = None
     finished_at: datetime
+    # Why the article went down when the upload did not say so (e.g. an HTTP DELETE).
+    note: str | None = None
