@@ -221,11 +221,33 @@ def test_the_lazy_client_makes_the_real_client_on_first_use_and_only_once() -> N
     assert len(made) == 1
 
 
+def test_the_redirect_function_keeps_the_botocore_models_of_every_client_it_makes(
+    template: dict[str, Any],
+) -> None:
+    function = template["Resources"]["RedirectSyncFunction"]
+    assert function["Metadata"]["BuildMethod"] == "makefile"
+    source = Path(ROOT / function["Properties"]["CodeUri"])
+    kept = re.search(r"^KEEP_SERVICES := (.+)$", (source / "Makefile").read_text(), re.MULTILINE)
+    assert kept is not None
+    called = set(re.findall(r"""boto3\.client\(\s*["']([a-z0-9-]+)["']""", (source / "app.py").read_text()))
+    assert called, "app.py makes no boto3 client?"
+    assert called <= set(kept.group(1).split())
+
+
 # --- SAM conventions -----------------------------------------------------------------------------
 
 
 def test_every_function_uses_the_dependency_layer_built_from_the_lock(template: dict[str, Any]) -> None:
-    assert template["Globals"]["Function"]["Layers"] == [{"Ref": "DependenciesLayer"}]
+    # The functions that run the newscard code (CodeUri from Globals) get it first; a function with
+    # code and requirements of its own (the redirect sync) does not need it.
+    newscard_functions = [
+        resource["Properties"]
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::Serverless::Function" and "CodeUri" not in resource["Properties"]
+    ]
+    assert len(newscard_functions) >= 2
+    for function in newscard_functions:
+        assert function["Layers"][0] == {"Ref": "DependenciesLayer"}, function["Handler"]
     layer = template["Resources"]["DependenciesLayer"]
     assert layer["Properties"]["ContentUri"] == "layers/dependencies/"
     assert (layer["Metadata"]["BuildMethod"], layer["Metadata"]["BuildArchitecture"]) == ("makefile", "arm64")

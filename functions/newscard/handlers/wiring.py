@@ -1,6 +1,6 @@
 """The composition root for Lambda: clients and stores made once per execution environment.
 
-boto3 is imported and the S3 client made on first use, not when a handler module is imported: the
+boto3 is imported and the AWS clients made on first use, not when a handler module is imported: the
 import stays small (a cold start that makes no AWS call, such as an s3:TestEvent, never pays for
 them). Under SnapStart the before-snapshot hook makes them ahead instead (see `prime`).
 """
@@ -44,14 +44,23 @@ def check_runtime_sdk(version: str | None = None) -> None:
         )
 
 
-@lru_cache(maxsize=1)
-def s3_client():  # type: ignore[no-untyped-def]  # boto3's client type comes from stubs, optional here
+def _client(service: str) -> Any:
     import boto3  # on first use, not at import (see the module docstring)
     from botocore.config import Config
 
     # Standard retry mode backs off on throttling and 5xx before our own queue-level retry.
     config = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=5, read_timeout=20)
-    return boto3.client("s3", config=config)
+    return boto3.client(service, config=config)  # type: ignore[call-overload]
+
+
+@lru_cache(maxsize=1)
+def s3_client():  # type: ignore[no-untyped-def]  # boto3's client type comes from stubs, optional here
+    return _client("s3")
+
+
+@lru_cache(maxsize=1)
+def dynamodb_client():  # type: ignore[no-untyped-def]
+    return _client("dynamodb")
 
 
 class LazyClient:
@@ -65,8 +74,9 @@ class LazyClient:
 
 
 def prime() -> None:
-    """Make now what the first request would make: the S3 client and the page templates."""
+    """Make now what the first request would make: the AWS clients and the page templates."""
     s3_client()
+    dynamodb_client()
     from newscard.rendering.templating import environment
 
     environment()
@@ -89,11 +99,6 @@ def register_snapstart_hooks() -> None:
     register_after_restore(random.seed)
 
 
-@lru_cache(maxsize=1)
-def dynamodb_client():  # type: ignore[no-untyped-def]
-    return boto3.client("dynamodb", config=_BOTO_CONFIG)
-
-
 def build_publisher(settings: Settings | None = None, client: object | None = None) -> Publisher:
     check_runtime_sdk()
     register_snapstart_hooks()
@@ -112,7 +117,7 @@ def build_publisher(settings: Settings | None = None, client: object | None = No
         images=ImageLoader(articles, fetcher.fetch if fetcher else None),
         settings=settings,
         sources=articles,
-        registry=DynamoRegistry(dynamodb_client(), settings.state_table),
+        registry=DynamoRegistry(LazyClient(dynamodb_client), settings.state_table),
     )
 
 
