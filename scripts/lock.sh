@@ -4,6 +4,7 @@
 #   layers/dependencies/requirements.txt  what the Lambda dependency layer bundles, exported from uv.lock:
 #                                         the runtime dependencies minus the SDK the Lambda runtime provides
 #   scripts/tools/{uv,sam,checkov}.txt    the tool venvs, from scripts/tools/*.in
+#   infra/redirects/requirements.txt      the redirect sync function (its own boto3 with the CRT), from requirements.in
 #
 #   bash scripts/lock.sh            after adding or changing a dependency (pyproject.toml or a .in file);
 #                                   keeps every other pin, then commit the changed files
@@ -36,10 +37,13 @@ layer_requirements() {
   "$uv" "${args[@]}"
 }
 
-# $1 = tool name; $2 = output file (may be a copy of the committed one: its pins are the preferences).
-tool_requirements() {
+# Requirements compiled from a .in file (not part of the project): the tools and the redirect function.
+COMPILED=(scripts/tools/uv scripts/tools/sam scripts/tools/checkov infra/redirects/requirements)
+
+# $1 = path without .in/.txt; $2 = output file (may be a copy of the committed one: its pins are the preferences).
+compile_requirements() {
   "$uv" pip compile --quiet --universal --generate-hashes --python-version 3.13 "${upgrade[@]}" \
-    --custom-compile-command "bash scripts/lock.sh" "scripts/tools/$1.in" -o "$2"
+    --custom-compile-command "bash scripts/lock.sh" "$1.in" -o "$2"
 }
 
 if [ "$mode" = --check ] || [ "$mode" = --check-offline ]; then
@@ -52,23 +56,24 @@ if [ "$mode" = --check ] || [ "$mode" = --check-offline ]; then
   fi
   scratch=$(mktemp -d)
   trap 'rm -rf "$scratch"' EXIT
-  tools=(uv sam checkov)
-  [ "$mode" = --check-offline ] && tools=()
-  for tool in "${tools[@]}"; do
-    cp "scripts/tools/$tool.txt" "$scratch/$tool.txt"
-    tool_requirements "$tool" "$scratch/$tool.txt"
-    diff -q "$scratch/$tool.txt" "scripts/tools/$tool.txt" >/dev/null || stale+=("scripts/tools/$tool.txt")
+  compiled=("${COMPILED[@]}")
+  [ "$mode" = --check-offline ] && compiled=()
+  for base in "${compiled[@]}"; do
+    copy="$scratch/$(echo "$base" | tr / _).txt"
+    cp "$base.txt" "$copy" 2>/dev/null || true
+    compile_requirements "$base" "$copy"
+    diff -q "$copy" "$base.txt" >/dev/null 2>&1 || stale+=("$base.txt")
   done
   if [ "${#stale[@]}" -gt 0 ]; then
     printf 'lock: out of date: %s\n' "${stale[@]}" >&2
     echo "lock: run 'bash scripts/lock.sh' and commit the result" >&2
     exit 1
   fi
-  echo "lock: uv.lock, the layer requirements and the tool requirements are up to date"
+  echo "lock: uv.lock and every exported or compiled requirements file are up to date"
   exit 0
 fi
 
 "$uv" lock --quiet "${upgrade[@]}"
 layer_requirements >layers/dependencies/requirements.txt
-for tool in uv sam checkov; do tool_requirements "$tool" "scripts/tools/$tool.txt"; done
-git status --short uv.lock layers/dependencies/requirements.txt scripts/tools 2>/dev/null || true
+for base in "${COMPILED[@]}"; do compile_requirements "$base" "$base.txt"; done
+git status --short uv.lock layers/dependencies/requirements.txt scripts/tools infra 2>/dev/null || true

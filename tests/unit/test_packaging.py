@@ -78,11 +78,20 @@ def test_every_layer_requirement_is_pinned_with_hashes_and_none_is_the_runtime_s
         assert "--hash=sha256:" in block, block
 
 
-def test_tool_requirements_pin_every_package_with_hashes() -> None:
-    for name, tool in (("uv", "uv"), ("sam", "aws-sam-cli"), ("checkov", "checkov")):
-        requirements = ROOT / "scripts" / "tools" / f"{name}.txt"
-        assert tool in pinned(requirements)
-        assert requirements.read_text().count("==") <= requirements.read_text().count("--hash=sha256:")
+@pytest.mark.parametrize(
+    ("path", "package"),
+    [
+        ("scripts/tools/uv.txt", "uv"),
+        ("scripts/tools/sam.txt", "aws-sam-cli"),
+        ("scripts/tools/checkov.txt", "checkov"),
+        ("infra/redirects/requirements.txt", "awscrt"),
+    ],
+)
+def test_compiled_requirements_pin_every_package_with_hashes(path: str, package: str) -> None:
+    requirements = ROOT / path
+    assert package in pinned(requirements)
+    assert "bash scripts/lock.sh" in requirements.read_text()  # made by the script, not by hand
+    assert requirements.read_text().count("==") <= requirements.read_text().count("--hash=sha256:")
 
 
 def test_the_uv_in_dev_dependencies_is_the_one_setup_installs() -> None:
