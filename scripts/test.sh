@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Set up, then run every check: lint, types, the template (cfn-lint with serverless rules,
-# checkov, sam validate --lint, sam build without a container, package sizes) and the test suite
-# (last, so its summary closes the output).
+# Set up (.venv, then the check tools), then run every check: the lock, lint, types, the template
+# (cfn-lint with serverless rules, checkov, sam validate --lint, sam build without a container,
+# package sizes) and the test suite (last, so its summary closes the output).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+scripts/test-tools.sh
 export SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
 
-echo "== ruff"; .venv/bin/ruff check functions tests scripts bench
-.venv/bin/ruff format --check functions tests scripts bench
+echo "== lock"; scripts/lock.sh --check
+echo "== ruff"; .venv/bin/ruff check functions tests scripts bench layers
+.venv/bin/ruff format --check functions tests scripts bench layers
 echo "== mypy"; .venv/bin/mypy
 echo "== cfn-lint (+ serverless rules)"; .tools-venv/bin/cfn-lint template.yaml -a cfn_lint_serverless.rules
 # --skip-download: no network in CI; every skip is justified in the template's Metadata.

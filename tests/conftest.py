@@ -142,6 +142,7 @@ def _fresh_handler_module(name: str) -> ModuleType:
     from newscard.models import settings
 
     wiring.s3_client.cache_clear()
+    wiring.dynamodb_client.cache_clear()
     settings.settings_from_env.cache_clear()
     return importlib.reload(importlib.import_module(f"newscard.handlers.{name}"))
 

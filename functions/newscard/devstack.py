@@ -254,6 +254,7 @@ class DevStack:
             # (re)load so this stack's environment is the one they read.
             settings_from_env.cache_clear()
             wiring.s3_client.cache_clear()
+            wiring.dynamodb_client.cache_clear()
             module = importlib.import_module(f"newscard.handlers.{name}")
             self._modules[name] = importlib.reload(module)
         return self._modules[name]

@@ -21,6 +21,7 @@ def stack() -> Iterator[DevStack]:
 
     saved = dict(os.environ)
     wiring.s3_client.cache_clear()
+    wiring.dynamodb_client.cache_clear()
     settings.settings_from_env.cache_clear()
     stack = DevStack(visibility_timeout=0).start()
     try:
@@ -30,6 +31,7 @@ def stack() -> Iterator[DevStack]:
         os.environ.clear()
         os.environ.update(saved)
         wiring.s3_client.cache_clear()
+        wiring.dynamodb_client.cache_clear()
         settings.settings_from_env.cache_clear()
 
 

@@ -6,13 +6,15 @@ import json
 import mimetypes
 import re
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from newscard.rendering import i18n, renditions
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 
 def json_for_script(value: Any) -> Markup:
@@ -57,6 +59,9 @@ def image_type(path: str) -> str:
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
+    # Jinja2 is imported here, on the first page rendered, not when a handler module is imported.
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
     # Every template is escaped, XML included: HTML escaping (&, <, >, ", ') is also valid XML.
     env = Environment(
         loader=PackageLoader("newscard.rendering", "templates"),
