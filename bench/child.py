@@ -2,6 +2,7 @@
 
 python bench/child.py cold PHOTO OUT HEADLINE    -> "<handler import ms> <first card ms>"
 python bench/child.py memory PHOTO HEADLINE      -> "<VmHWM after imports MB> <VmHWM after MB> <w> <h>"
+python bench/child.py article-memory ASSETS N    -> "<VmHWM after imports MB> <VmHWM after MB> <status>"
 """
 
 from __future__ import annotations
@@ -34,6 +35,45 @@ def render_one(photo_path: str, preset_name: str, headline: str) -> tuple[bytes,
     return card.data, info.width, info.height
 
 
+def publish_many_images(assets: str, count: int) -> None:
+    """Publish an article whose hero and N body images are the heavy photo, from a folder (so the
+    source bytes are read on demand, as from S3, not held by the store)."""
+    import json
+    from pathlib import Path
+
+    from newscard.dal.memory import DirectoryStore, MemoryStore
+    from newscard.logic.images import ImageLoader
+    from newscard.logic.publish import Publisher
+    from newscard.models.settings import Settings
+
+    settings = Settings.from_env(
+        {
+            "ARTICLES_BUCKET": "bench-articles",
+            "SITE_BUCKET": "bench-site",
+            "STATE_TABLE": "bench-state",
+            "SITE_BASE_URL": "https://news.example.com",
+            "SITE_NAME": "Newscard",
+        }
+    )
+    body: list[dict[str, str]] = [{"type": "paragraph", "text": "Fifty photos."}]
+    body += [
+        {"type": "image", "src": f"assets/{index}.jpg", "alt": f"Photo {index}"} for index in range(count)
+    ]
+    document = {
+        "headline": "Fifty heavy photos",
+        "section": "World",
+        "published_at": "2025-12-06T09:00:00+00:00",
+        "hero": {"src": "assets/0.jpg", "alt": "The first photo"},
+        "body": body,
+    }
+    publisher = Publisher(
+        site=MemoryStore(), images=ImageLoader(DirectoryStore(Path(assets))), settings=settings
+    )
+    before = high_water_mb()
+    outcome = publisher.publish(json.dumps(document).encode())
+    print(before, high_water_mb(), outcome.status)
+
+
 def main() -> None:
     mode = sys.argv[1]
     if mode == "cold":
@@ -49,6 +89,8 @@ def main() -> None:
         # Wall-clock time the card was on disk, for the parent to subtract its spawn time from:
         # the process's exit (interpreter teardown) is not part of a Lambda cold start.
         print(f"{(imported - start) * 1000:.1f} {(done - imported) * 1000:.1f} {time.time():.6f}")
+    elif mode == "article-memory":
+        publish_many_images(sys.argv[2], int(sys.argv[3]))
     elif mode == "memory":
         photo, headline = sys.argv[2:4]
         import newscard.rendering.cards  # noqa: F401  - imports before the baseline reading

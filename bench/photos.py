@@ -25,6 +25,26 @@ def synthetic_photo(size: tuple[int, int], *, seed: int = 7, quality: int = 90) 
     return buffer.getvalue()
 
 
+def cached_heavy_photo(directory: Path, megabytes: float = 19.0) -> Path:
+    """A JPEG of pure noise at quality 100: the most bytes per pixel a camera could send (about 19 MB
+    for 4.6 MP, inside both the 20 MB and 40 MP limits), so the image bytes dominate memory."""
+    path = directory / f"heavy-{megabytes:g}mb.jpg"
+    if not path.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        rng = random.Random(11)
+        side = 2600
+        while True:
+            size = (side, side * 2 // 3)
+            noise = Image.frombytes("RGB", size, rng.randbytes(size[0] * size[1] * 3))
+            buffer = io.BytesIO()
+            noise.save(buffer, "JPEG", quality=100, subsampling=0)
+            if len(buffer.getvalue()) <= megabytes * 1e6 or side < 500:
+                break
+            side -= 50
+        path.write_bytes(buffer.getvalue())
+    return path
+
+
 def cached_photo(directory: Path, size: tuple[int, int]) -> Path:
     path = directory / f"photo-{size[0]}x{size[1]}.jpg"
     if not path.exists():

@@ -158,6 +158,15 @@ def api(s3: Any) -> ModuleType:
     return _fresh_handler_module("api")
 
 
+def seed_image_count() -> int:
+    """Page renditions of the seed article: its hero (2400 px wide, in every format) and one body
+    image (1600 px, without AVIF), each at every page width up to 1200."""
+    from newscard.rendering import renditions
+
+    widths = len(renditions.rendition_widths(1200))
+    return widths * len(renditions.formats()) + widths * len(renditions.body_formats())
+
+
 def put_seed_assets(client: Any) -> None:
     for image in (EXAMPLES / "assets").glob("*.jpg"):
         client.put_object(Bucket=ARTICLES_BUCKET, Key=f"assets/{image.name}", Body=image.read_bytes())
@@ -172,8 +181,8 @@ LISTING_KEYS = ("_index/articles.json", "index.html", "feed.xml", "sitemap.xml")
 
 
 def is_listing(key: str) -> bool:
-    """Site-wide objects (index, front page, sections, feed, sitemap), not one article's outputs."""
-    return key in LISTING_KEYS or key.startswith("sections/")
+    """Site-wide objects (index, front page, sections, feed, sitemap, brand files), not one article's."""
+    return key in LISTING_KEYS or key.startswith(("sections/", "brand/"))
 
 
 def article_keys(client: Any) -> list[str]:

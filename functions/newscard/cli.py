@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from newscard.models.errors import ArticleRejected, ConfigurationError
@@ -35,14 +36,28 @@ def _local_settings(base_url: str | None, site_name: str | None):  # type: ignor
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from newscard.logic.validation import parse_article
+    from newscard.dal.memory import DirectoryStore, MemoryStore
+    from newscard.logic.images import ImageLoader
+    from newscard.logic.publish import Publisher
+    from newscard.logic.validation import check_publishable_now, parse_article
 
     failures = 0
     for path in args.files:
         try:
-            article = parse_article(Path(path).read_bytes())
+            raw = Path(path).read_bytes()
+            article = parse_article(raw)
+            check_publishable_now(article, datetime.now(UTC))
+            if args.assets:
+                # With the images at hand, run the whole publish in memory: every image is decoded
+                # and encoded exactly as on AWS, so "ok" here means it will publish.
+                publisher = Publisher(
+                    site=MemoryStore(),
+                    images=ImageLoader(DirectoryStore(Path(args.assets))),
+                    settings=_local_settings(None, None),
+                )
+                publisher.publish(raw, source_key=f"incoming/{Path(path).name}")
         except OSError as error:
-            print(f"{path}: cannot read: {error.strerror}")
+            print(f"{path}: cannot read: {error.strerror or error}")
             failures += 1
         except ArticleRejected as rejection:
             failures += 1
@@ -88,10 +103,13 @@ def cmd_render(args: argparse.Namespace) -> int:
             site=site, images=ImageLoader(DirectoryStore(assets_root)), settings=settings, registry=registry
         )
         try:
-            outcome = publisher.publish(path.read_bytes(), source_key=f"incoming/{path.name}")
+            raw = path.read_bytes()
         except OSError as error:
-            print(f"{path}: cannot read: {error.strerror}")
+            print(f"{path}: cannot read: {error.strerror or error}")
             failures += 1
+            continue
+        try:
+            outcome = publisher.publish(raw, source_key=f"incoming/{path.name}")
         except ArticleRejected as rejection:
             failures += 1
             print(f"{path}: rejected")
@@ -118,17 +136,19 @@ def cmd_gallery(args: argparse.Namespace) -> int:
     for path in map(Path, args.files):
         assets_root = Path(args.assets) if args.assets else path.resolve().parent
         try:
-            article = parse_article(path.read_bytes())
-            images = load_article_images(article, ImageLoader(DirectoryStore(assets_root)))
+            raw = path.read_bytes()
         except OSError as error:
-            print(f"{path}: cannot read: {error.strerror}")
+            print(f"{path}: cannot read: {error.strerror or error}")
             failures += 1
             continue
+        try:
+            article = parse_article(raw)
+            images = load_article_images(article, ImageLoader(DirectoryStore(assets_root)))
+            cards = render_cards(article, decode_hero(article, images), settings, images)
         except ArticleRejected as rejection:
             print(f"{path}: rejected ({'; '.join(f'{p.loc}: {p.msg}' for p in rejection.problems)})")
             failures += 1
             continue
-        cards = render_cards(article, decode_hero(article, images), settings, images)
         caption = f"{path.name} [{article.language}] {article.headline}"
         rows.append(SheetRow(caption, [(card.preset, card.data) for card in cards]))
     if rows:
@@ -183,15 +203,20 @@ def cmd_republish(args: argparse.Namespace) -> int:
     if args.queue_url:
         sqs = boto3.client("sqs", endpoint_url=args.endpoint_url)
 
-        def send(bodies: list[str]) -> None:
-            sqs.send_message_batch(
+        def send(bodies: list[str]) -> list[int]:
+            response = sqs.send_message_batch(
                 QueueUrl=args.queue_url,
                 Entries=[{"Id": str(index), "MessageBody": body} for index, body in enumerate(bodies)],
             )
+            return [int(failure["Id"]) for failure in response.get("Failed", [])]
 
-        count = republish_via_queue(site, send)
-        print(f"queued {count} articles for re-rendering on {args.queue_url}")
-        return 0
+        queued = republish_via_queue(site, send)
+        print(f"queued {queued.queued} articles for re-rendering on {args.queue_url}")
+        if queued.failed:
+            print(
+                f"not queued ({len(queued.failed)}, refused by SQS after retries): {', '.join(queued.failed)}"
+            )
+        return 1 if queued.failed else 0
 
     def progress(done: int, total: int, slug: str) -> None:
         width = 30
@@ -212,7 +237,22 @@ def cmd_republish(args: argparse.Namespace) -> int:
             f"{status}: {len(slugs)}"
             + (f" ({', '.join(slugs)})" if slugs and status != "republished" else "")
         )
-    return 1 if outcome["rejected"] or outcome["source missing"] else 0
+    return 1 if outcome["rejected"] or outcome["source missing"] or outcome["failed"] else 0
+
+
+def cmd_studio(args: argparse.Namespace) -> int:
+    from newscard.studio.server import run_studio
+
+    if args.article and not Path(args.article).is_file():
+        print(f"{args.article}: no such file", file=sys.stderr)
+        return 2
+    article = Path(args.article) if args.article else _default_seed()
+    return run_studio(
+        _local_settings(None, args.site_name),
+        port=args.port,
+        assets=Path(args.assets) if args.assets else None,
+        article=article if article.is_file() else None,
+    )
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
@@ -256,6 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check article files; exit 1 if any is invalid")
     validate.add_argument("files", nargs="+")
+    validate.add_argument(
+        "--assets", help="folder holding assets/...: also decode and render every image, as publishing would"
+    )
     validate.set_defaults(func=cmd_validate)
 
     schema = sub.add_parser("schema", help="print the article JSON Schema")
@@ -299,6 +342,12 @@ def build_parser() -> argparse.ArgumentParser:
     republish.add_argument("--queue-url", help="fan out through this uploads queue instead of rendering here")
     republish.set_defaults(func=cmd_republish)
 
+    studio = sub.add_parser("studio", help="the editor's studio: cards and page as you type (127.0.0.1)")
+    studio.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765; 0: any)")
+    studio.add_argument("--assets", help="folder holding assets/... (default: the article's folder)")
+    studio.add_argument("--article", help="article JSON to open (default: the seed article)")
+    studio.add_argument("--site-name", help="site name (default: SITE_NAME or Newscard)")
+    studio.set_defaults(func=cmd_studio)
     reindex = sub.add_parser(
         "reindex", help="rebuild the article registry and listings from the manifests in the site bucket"
     )

@@ -32,6 +32,8 @@ from newscard.dal.state_table import create_state_table
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO_ROOT / "template.yaml"
 REGION = "us-east-1"
+# API Gateway refuses request bodies over 10 MB (413) before they reach the function.
+MAX_API_PAYLOAD = 10 * 1024 * 1024
 
 
 class _CloudFormationLoader(yaml.SafeLoader):
@@ -207,7 +209,12 @@ class DevStack:
         return str(attributes["Attributes"]["QueueArn"])
 
     def function_environment(self) -> dict[str, str]:
-        """The Globals environment of template.yaml, with local names for its references."""
+        """The Globals environment of template.yaml, with local names for its references.
+
+        A variable set from a template parameter (SITE_NAME, SITE_LANGUAGE, THEME_*, ...) takes its
+        value from this process's environment when set there, as a deploy takes it from a parameter
+        override; otherwise the parameter's default. Resource names are always the local ones.
+        """
         parameters = self.template.get("Parameters", {})
         # Locally the site is served from a folder or localhost, not from the CloudFront domain.
         local = {"SITE_BASE_URL": self.site_base_url}
@@ -218,7 +225,12 @@ class DevStack:
                 value = local[name]
             elif isinstance(value, dict) and "Ref" in value:
                 ref = value["Ref"]
-                value = self.names[ref] if ref in self.names else parameters[ref].get("Default", "")
+                if ref in self.names:
+                    value = self.names[ref]
+                elif os.environ.get(name):
+                    value = os.environ[name]
+                else:
+                    value = parameters[ref].get("Default", "")
             elif isinstance(value, dict):
                 raise ValueError(f"devstack cannot resolve {name}: {value}")
             resolved[name] = str(value)
@@ -441,24 +453,55 @@ def serve_api(stack: DevStack, host: str, port: int) -> ThreadingHTTPServer:
 
         def _call(self) -> None:
             parts = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
+            length = self._content_length()
+            if length is None:
+                return
+            try:
+                body = self.rfile.read(length) if length else b""
+            except TimeoutError:
+                self._problem(400, "the request body is shorter than its Content-Length")
+                return
+            if len(body) < length:
+                self._problem(400, "the request body is shorter than its Content-Length")
+                return
+            # HEAD is GET without the body, as API Gateway answers it.
+            method = "GET" if self.command == "HEAD" else self.command
             event = api_gateway_event(
-                self.command, parts.path, dict(parse_qsl(parts.query)), dict(self.headers.items()), body
+                method, parts.path, dict(parse_qsl(parts.query)), dict(self.headers.items()), body
             )
             with lock:  # the resolver keeps the current event on the app object
                 response = module.lambda_handler(event, LambdaContext(function_name="newscard-dev-api"))
             payload = response.get("body") or ""
             data = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode("utf-8")
-            self.send_response(int(response["statusCode"]))
-            for name, values in (response.get("multiValueHeaders") or {}).items():
+            self._answer(int(response["statusCode"]), response.get("multiValueHeaders") or {}, data)
+
+        def _content_length(self) -> int | None:
+            """The body's length, or None after answering 400 or 413 as API Gateway does (never a drop)."""
+            declared = self.headers.get("Content-Length") or "0"
+            if not declared.isdigit():
+                self._problem(400, f"Content-Length must be a whole number of bytes, not {declared[:40]!r}")
+                return None
+            if int(declared) > MAX_API_PAYLOAD:
+                self._problem(413, "the request body is over API Gateway's 10 MB payload limit")
+                return None
+            return int(declared)
+
+        def _problem(self, status: int, msg: str) -> None:
+            data = json.dumps({"errors": [{"loc": "", "msg": msg}]}).encode("utf-8")
+            self.close_connection = True  # the body, if any, was not read
+            self._answer(status, {"Content-Type": ["application/json"]}, data)
+
+        def _answer(self, status: int, headers: dict[str, list[str]], data: bytes) -> None:
+            self.send_response(status)
+            for name, values in headers.items():
                 for value in values:
                     self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
+            if self.command != "HEAD":
+                self.wfile.write(data)
 
-        do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = do_OPTIONS = _call
+        do_GET = do_HEAD = do_POST = do_DELETE = do_PUT = do_PATCH = do_OPTIONS = _call
 
         def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
             # A method the API does not have (TRACE, QUERY, ...) is the client's mistake: 405, as
@@ -474,15 +517,23 @@ def serve_api(stack: DevStack, host: str, port: int) -> ThreadingHTTPServer:
 
 
 def site_key_for(path: str) -> str | None:
-    """The site bucket key a URL path serves, as the CloudFront function maps it (None: hidden)."""
-    path = unquote(path)
-    if path.startswith("/_index/"):
+    """The site bucket key a URL path serves, as the CloudFront function (SiteRouterFunction) maps it.
+
+    None: answered 404 at the edge. Like the function, the decoded path is checked, so
+    /%2F_index/... and /%5Findex/... are hidden too; and S3 keys never start with "/", so a path
+    that decodes to a double slash names no object.
+    """
+    try:
+        decoded = unquote(path, errors="strict")
+    except UnicodeDecodeError:
         return None
-    if path.endswith("/"):
-        path += "index.html"
-    elif "." not in path.rsplit("/", 1)[-1]:
-        path += "/index.html"
-    return path.lstrip("/")
+    if "/_" in decoded or "\\" in decoded or decoded.startswith("//"):
+        return None
+    if decoded.endswith("/"):
+        decoded += "index.html"
+    elif "." not in decoded.rsplit("/", 1)[-1]:
+        decoded += "/index.html"
+    return decoded.removeprefix("/")
 
 
 _ARTICLE_PATH = re.compile(r"^/articles/([a-z0-9-]+)/?(index\.html)?$")
@@ -509,8 +560,17 @@ def serve_site(stack: DevStack, host: str, port: int) -> ThreadingHTTPServer:
     registry = DynamoRegistry(stack.client("dynamodb"), stack.names["SiteStateTable"])
 
     class SiteRequest(BaseHTTPRequestHandler):
+        def do_HEAD(self) -> None:
+            self.do_GET()  # send_head semantics: the headers of GET, no body (see below)
+
         def do_GET(self) -> None:
-            target = redirect_for(registry, urlsplit(self.path).path)
+            path = urlsplit(self.path).path
+            target = redirect_for(registry, path)
+            if target is None and site_key_for(path) is not None:
+                last = path.rsplit("/", 1)[-1]
+                # /articles/<slug> without the slash: 301 to it, as the CloudFront function does,
+                # so the page's relative links resolve.
+                target = path + "/" if last and "." not in last else None
             if target is not None:
                 # A former slug: a permanent redirect, as the CloudFront function answers from its store.
                 self.send_response(301)
@@ -518,7 +578,7 @@ def serve_site(stack: DevStack, host: str, port: int) -> ThreadingHTTPServer:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            key = site_key_for(urlsplit(self.path).path)
+            key = site_key_for(path)
             try:
                 if key is None:
                     raise NotFound(self.path)
@@ -531,7 +591,8 @@ def serve_site(stack: DevStack, host: str, port: int) -> ThreadingHTTPServer:
             self.send_header("Cache-Control", found.cache_control or "no-cache")
             self.send_header("Content-Length", str(len(found.body)))
             self.end_headers()
-            self.wfile.write(found.body)
+            if self.command != "HEAD":
+                self.wfile.write(found.body)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

@@ -121,8 +121,21 @@ def test_an_independent_parser_reads_back_the_intended_open_graph_and_json_ld(
     assert ld["datePublished"] == source.published_at.isoformat()
     assert ld["dateModified"] == source.last_modified.isoformat()
     assert ld["mainEntityOfPage"]["@id"] == canonical
-    assert {image["url"] for image in ld["image"]} == {card["url"] for card in cards.values()}
+    # the cards, and alongside them the clean photo (its widest JPEG rendition) when there is a hero
+    photos = {o["url"] for o in manifest["outputs"] if o["key"].startswith(f"images/{slug}/hero-")}
+    card_urls = {card["url"] for card in cards.values()}
+    image_urls = {image["url"] for image in ld["image"]}
+    assert card_urls <= image_urls
+    extra = image_urls - card_urls
+    assert (
+        (len(extra) == 1 and extra <= photos and next(iter(extra)).endswith(".jpg"))
+        if source.hero
+        else not extra
+    )
     assert ld["publisher"]["name"] == "The Test Gazette"
+    assert ld["publisher"]["@type"] == "NewsMediaOrganization"
+    logo = ld["publisher"]["logo"]
+    assert logo["url"].startswith(f"{BASE_URL}/brand/") and logo["width"] > 0
     assert [a["name"] for a in ld["author"]] == ([a.name for a in source.authors] or ["The Test Gazette"])
     assert ld["inLanguage"] == source.language
 

@@ -25,6 +25,7 @@ from tests.conftest import (
     read_report,
     s3_record,
     seed_document,
+    seed_image_count,
     site_keys,
     site_text,
     sqs_event,
@@ -58,7 +59,9 @@ def test_sample_put_event_publishes_page_cards_images_and_manifest(s3: Any, hand
     # Then nothing failed and the site holds exactly the page, three cards, two images and the manifest
     # for the article, and the listings it belongs to
     assert response == {"batchItemFailures": []}
-    assert set(site_keys(s3)) - set(article_keys(s3)) == {
+    brand = {k for k in site_keys(s3) if k.startswith("brand/")}
+    assert sorted(k.split("/")[1].split("-")[0] for k in brand) == ["icon", "touch"]  # favicon, touch icon
+    assert set(site_keys(s3)) - set(article_keys(s3)) - brand == {
         "_index/articles.json",
         "index.html",
         "feed.xml",
@@ -71,8 +74,8 @@ def test_sample_put_event_publishes_page_cards_images_and_manifest(s3: Any, hand
     assert f"articles/{SEED_SLUG}/manifest.json" in keys
     cards = [k for k in keys if k.startswith(prefix_cards)]
     assert sorted(k.split("/")[-1].split("-")[0] for k in cards) == ["og", "square", "story"]
-    assert len([k for k in keys if k.startswith(f"images/{SEED_SLUG}/")]) == 2
-    assert len(keys) == 7
+    assert len([k for k in keys if k.startswith(f"images/{SEED_SLUG}/")]) == seed_image_count()
+    assert len(keys) == 5 + seed_image_count()
 
     page = head(s3, f"articles/{SEED_SLUG}/index.html")
     assert page["ContentType"] == "text/html; charset=utf-8"
@@ -106,9 +109,10 @@ def test_sample_put_event_publishes_page_cards_images_and_manifest(s3: Any, hand
     assert report["errors"] == []
     assert f"{BASE_URL}/articles/{SEED_SLUG}/" in report["urls"]
     phases = {"validate", "load_images", "render", "store", "index"}
-    assert set(report["timings_ms"]) == phases | {f"card_{name}" for name in PRESETS}
-    # Each card's time is part of the render phase, not extra to it.
-    assert sum(report["timings_ms"][f"card_{name}"] for name in PRESETS) <= report["timings_ms"]["render"]
+    assert set(report["timings_ms"]) == phases | {f"card_{name}" for name in PRESETS} | {"page_images"}
+    # Each card's time and the page images' (every responsive rendition) are part of the render phase.
+    timings = report["timings_ms"]
+    assert sum(timings[f"card_{name}"] for name in PRESETS) + timings["page_images"] <= timings["render"]
 
 
 def test_metrics_count_published_articles_and_time_each_preset(
@@ -151,8 +155,9 @@ def test_the_page_is_written_after_the_cards_it_references(s3: Any, handler: Mod
     assert all(order.index(k) < page for k in order if k.startswith(("cards/", "images/")))
     outputs = [k for k in order if not is_listing(k)]
     assert outputs[-1] == f"articles/{SEED_SLUG}/manifest.json"
-    # and the listings, which link to the page, come after it
-    assert all(order.index(k) > page for k in order if is_listing(k))
+    # and the listings, which link to the page, come after it; the brand files the page names, before
+    assert all(order.index(k) > page for k in order if is_listing(k) and not k.startswith("brand/"))
+    assert all(order.index(k) < page for k in order if k.startswith("brand/"))
 
 
 def test_sample_encoded_key_event_is_decoded_once(s3: Any, handler: ModuleType) -> None:
@@ -265,7 +270,7 @@ def test_changed_input_replaces_outputs_and_lets_superseded_cards_expire(
     assert len(new_cards) == 3 and not (new_cards & old_cards)
     assert all(superseded(s3, k) for k in old_cards)
     images = [k for k in site_keys(s3) if k.startswith("images/")]
-    assert len(images) == 2 and not any(superseded(s3, k) for k in images)  # unchanged: kept
+    assert len(images) == seed_image_count() and not any(superseded(s3, k) for k in images)  # unchanged: kept
     html = s3.get_object(Bucket=SITE_BUCKET, Key=f"articles/{SEED_SLUG}/index.html")["Body"].read().decode()
     assert all(k in html for k in new_cards if "/og-" in k)
 

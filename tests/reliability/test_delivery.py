@@ -78,3 +78,5 @@ def test_a_poison_message_reaches_the_dlq_and_the_rest_of_the_batch_succeeds(
     assert "articles/good/index.html" in keys and not any("poison" in key for key in keys)
     report = json.loads(s3.get_object(Bucket=bucket, Key="reports/poison.json")["Body"].read())
     assert report["status"] == "failed"
+    # Written on the last delivery: it says where the message went, not "will be retried"
+    assert "dead-letter queue" in report["errors"][0]["msg"], report

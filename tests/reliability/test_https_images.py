@@ -143,8 +143,12 @@ def test_an_untrusted_certificate_is_refused(image_host: tuple[int, Path]) -> No
         ("data:image/png;base64,AAAA", "only https://"),
         ("https://evil.example/photo.jpg", "not on the allow-list"),
         ("https://images.example.test.evil.example/photo.jpg", "not on the allow-list"),
-        ("https://user:pass@images.example.test/photo.jpg", "credentials or ports"),
-        ("https://images.example.test:8443/photo.jpg", "credentials or ports"),
+        ("https://user:pass@images.example.test/photo.jpg", "user name or password"),
+        ("https://images.example.test:8443/photo.jpg", "may not name a port"),
+        ("https://images.example.test:99999/photo.jpg", "may not name a port"),
+        ("https://[::1/photo.jpg", "malformed"),
+        ("https://169.254.169.254/latest/meta-data/", "private, loopback"),
+        ("https://[64:ff9b::a9fe:a9fe]/photo.jpg", "private, loopback"),
     ],
 )
 def test_urls_off_policy_are_refused_before_any_lookup(url: str, fragment: str) -> None:
@@ -170,6 +174,12 @@ def test_urls_off_policy_are_refused_before_any_lookup(url: str, fragment: str) 
         "fe80::1",
         "::ffff:127.0.0.1",
         "224.0.0.1",
+        # IPv6 forms that carry a private IPv4 address: NAT64, IPv4-compatible, 6to4, Teredo
+        "64:ff9b::a9fe:a9fe",
+        "64:ff9b::10.0.0.1",
+        "::169.254.169.254",
+        "2002:a9fe:a9fe::1",
+        "2001:0:4136:e378:8000:63bf:f5ff:fffe",
     ],
 )
 def test_private_loopback_link_local_and_reserved_addresses_are_refused(address: str) -> None:

@@ -23,14 +23,22 @@ def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
     return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
 
 
-def test_only_the_articles_bucket_notifies_and_only_for_incoming_json(template: dict[str, Any]) -> None:
+def test_only_the_articles_bucket_notifies_and_only_for_incoming(template: dict[str, Any]) -> None:
     buckets = resources(template, "AWS::S3::Bucket")
     assert "NotificationConfiguration" not in buckets["SiteBucket"]["Properties"]
     rules = buckets["ArticlesBucket"]["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
     assert {r["Event"] for r in rules} == {"s3:ObjectCreated:*", "s3:ObjectRemoved:*"}
     for rule in rules:
         filters = {f["Name"]: f["Value"] for f in rule["Filter"]["S3Key"]["Rules"]}
-        assert filters == {"prefix": "incoming/", "suffix": ".json"}
+        # No suffix filter: S3's is case-sensitive and would drop incoming/x.JSON (the handler
+        # takes any case of .json itself).
+        assert filters == {"prefix": "incoming/"}
+
+
+def test_the_publish_function_knows_the_queues_max_receive_count(template: dict[str, Any]) -> None:
+    redrive = template["Resources"]["UploadsQueue"]["Properties"]["RedrivePolicy"]
+    variables = template["Resources"]["PublishFunction"]["Properties"]["Environment"]["Variables"]
+    assert int(variables["MAX_RECEIVE_COUNT"]) == int(redrive["maxReceiveCount"])
 
 
 def test_buckets_block_public_access_and_are_encrypted(template: dict[str, Any]) -> None:

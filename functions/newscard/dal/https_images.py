@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import http.client
-import ipaddress
 import socket
 import ssl
 from collections.abc import Callable, Iterable
-from urllib.parse import urlsplit
 
 from newscard.models.errors import ImageRefused, NotFound, StorageError
+from newscard.models.image_urls import ImageUrl, ImageUrlRefused, check_image_url, is_public_address
 
 MAX_FETCH_BYTES = 20 * 1024 * 1024
 Resolver = Callable[[str, int], list[str]]
@@ -26,8 +25,8 @@ def check_public(addresses: Iterable[str]) -> str:
     if not checked:
         raise ImageRefused("the image host does not resolve")
     for address in checked:
-        ip = ipaddress.ip_address(address)
-        if not ip.is_global or ip.is_multicast:
+        # Embedded IPv4 counts too: NAT64 (64:ff9b::/96), IPv4-mapped/compatible, 6to4 and Teredo.
+        if not is_public_address(address):
             raise ImageRefused("the image host resolves to a private or reserved address")
     return checked[0]
 
@@ -67,26 +66,23 @@ class HttpsImageFetcher:
         self.ssl_context = ssl_context or ssl.create_default_context()
         self.port = port
 
-    def check_url(self, url: str) -> str:
-        """Validate scheme and host against policy; returns the host."""
-        parts = urlsplit(url)
-        if parts.scheme != "https":
-            raise ImageRefused("only https:// image addresses are fetched")
-        host = (parts.hostname or "").lower()
-        if parts.username or parts.password or parts.port not in (None, 443):
-            raise ImageRefused("image addresses may not carry credentials or ports")
-        if host not in self.allowed_hosts:
-            raise ImageRefused(f"the image host {host or '?'} is not on the allow-list")
-        return host
+    def check_url(self, url: str) -> ImageUrl:
+        """The rules validation applies (models.image_urls), then the allow-list."""
+        try:
+            checked = check_image_url(url)
+        except ImageUrlRefused as error:
+            raise ImageRefused(str(error)) from None
+        if checked.host not in self.allowed_hosts:
+            raise ImageRefused(f"the image host {checked.host} is not on the allow-list")
+        return checked
 
     def fetch(self, url: str) -> bytes:
-        host = self.check_url(url)
-        parts = urlsplit(url)
+        checked = self.check_url(url)
+        host, path = checked.host, checked.path
         try:
             address = self.address_check(self.resolver(host, self.port))
         except OSError as error:
             raise StorageError(f"cannot resolve {host}") from error
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         connection = _PinnedHTTPSConnection(
             host, address, port=self.port, timeout=self.timeout, context=self.ssl_context
         )

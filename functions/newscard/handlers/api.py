@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
@@ -59,7 +60,9 @@ def _errors(status: int, problems: list[Problem]) -> Response[str]:
 def _raw_body() -> bytes:
     event = app.current_event
     body = event.body or ""
-    return base64.b64decode(body) if event.is_base64_encoded else body.encode("utf-8")
+    # surrogatepass: a lone surrogate in a text body becomes bytes that parse_article rejects as
+    # "not UTF-8" (located, 422), instead of an encoding error here (500).
+    return base64.b64decode(body) if event.is_base64_encoded else body.encode("utf-8", "surrogatepass")
 
 
 @app.exception_handler(ArticleTooLarge)
@@ -86,6 +89,27 @@ def _invalid_request(error: RequestValidationError) -> Response[str]:
 @app.exception_handler(NotFound)
 def _not_found(error: NotFound) -> Response[str]:
     return _errors(404, [Problem("", f"not found: {error}")])
+
+
+@app.exception_handler(NotFoundError)
+def _no_route(error: NotFoundError) -> Response[str]:
+    """An unknown path or method answers in the documented {"errors": [...]} shape, not Powertools' own."""
+    event = app.current_event
+    path = event.path
+    methods = sorted(
+        {
+            route.method
+            for route in [*app._static_routes, *app._dynamic_routes]  # the resolver's route table
+            if route.rule.match(path)
+        }
+    )
+    if methods:
+        response = _errors(
+            405, [Problem("", f"{path} accepts {', '.join(methods)}, not {event.http_method}")]
+        )
+        response.headers["Allow"] = ", ".join(methods)
+        return response
+    return _errors(404, [Problem("", f"there is no {path} in this API")])
 
 
 @app.exception_handler(StorageError)

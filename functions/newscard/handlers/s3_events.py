@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -17,6 +19,7 @@ from newscard.handlers.wiring import build_upload_processor
 from newscard.logic.publish import API_SOURCE_PREFIX
 from newscard.logic.republish import REPUBLISH_EVENT
 from newscard.logic.uploads import INCOMING_PREFIX, UploadEvent
+from newscard.models.errors import ConfigurationError
 
 logger = Logger()
 metrics = Metrics()
@@ -44,7 +47,9 @@ def upload_events(body: str) -> list[UploadEvent]:
         key = unquote_plus(str(obj.get("key", "")))
         republish = name == REPUBLISH_EVENT
         allowed = (INCOMING_PREFIX, API_SOURCE_PREFIX) if republish else (INCOMING_PREFIX,)
-        if not key.startswith(allowed) or not key.endswith(".json"):
+        # Any case of .json (x.JSON from a Windows tool is still an article): the template's
+        # notification filters on the prefix only, since S3 suffix filters are case-sensitive.
+        if not key.startswith(allowed) or not key.lower().endswith(".json"):
             logger.warning("ignored key outside incoming/*.json", key=key, event_name=name)
             continue
         sequencer = obj.get("sequencer")
@@ -59,11 +64,42 @@ def upload_events(body: str) -> list[UploadEvent]:
     return events
 
 
+def max_receive_count() -> int:
+    """The queue's maxReceiveCount (MAX_RECEIVE_COUNT, set by the template from the redrive policy)."""
+    value = os.environ.get("MAX_RECEIVE_COUNT", "5")
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigurationError(f"configuration error: MAX_RECEIVE_COUNT is invalid: {value!r}")
+    return int(value)
+
+
+MAX_RECEIVE_COUNT = max_receive_count()
+
+
+def is_last_attempt(record: SQSRecord) -> bool:
+    """Whether SQS dead-letters this message if this delivery fails too."""
+    count = record.attributes.approximate_receive_count
+    return count is not None and count.isdigit() and int(count) >= MAX_RECEIVE_COUNT
+
+
 def record_handler(record: SQSRecord) -> None:
     """Apply each upload in the message; storage errors propagate so the message is retried."""
     metrics.add_metric(name="UploadMessages", unit=MetricUnit.Count, value=1)
+    last_attempt = is_last_attempt(record)
     for event in upload_events(record.body):
-        report = uploads.process(event)
+        try:
+            report = uploads.process(replace(event, last_attempt=last_attempt))
+        except Exception:
+            # Powertools logs record failures at DEBUG only; without this line the cause of a
+            # dead-lettered message would appear nowhere.
+            logger.exception(
+                "upload failed; the message goes to the dead-letter queue"
+                if last_attempt
+                else "upload failed; the message will be retried",
+                key=event.key,
+                receive_count=record.attributes.approximate_receive_count,
+                message_id=record.message_id,
+            )
+            raise
         if report is None:
             logger.info("skipped stale or duplicate event", key=event.key, kind=event.kind)
             continue

@@ -15,6 +15,7 @@ from newscard.logic.publish import Publisher
 from newscard.logic.uploads import UploadProcessor
 from newscard.models.errors import ConfigurationError
 from newscard.models.settings import Settings, settings_from_env
+from newscard.rendering.images import ImageProblem, decode
 
 # Standard retry mode backs off on throttling and 5xx before our own queue-level retry.
 _BOTO_CONFIG = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=5, read_timeout=20)
@@ -35,6 +36,11 @@ def build_publisher(settings: Settings | None = None, client: object | None = No
         raise ConfigurationError(
             f"configuration error: THEME_LOGO_KEY names {logo}, which is not in the articles bucket"
         )
+    if logo:
+        try:  # decodable too: a broken logo would otherwise fail (and retry) every publish
+            decode(articles.get(logo).body, keep_alpha=True)
+        except ImageProblem as problem:
+            raise ConfigurationError(f"configuration error: THEME_LOGO_KEY {logo}: {problem}") from None
     fetcher = HttpsImageFetcher(settings.asset_hosts) if settings.asset_hosts else None
     return Publisher(
         site=S3Store(s3, settings.site_bucket),  # type: ignore[arg-type]

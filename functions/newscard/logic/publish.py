@@ -17,11 +17,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from typing import Literal
 
 from newscard import RENDERER_VERSION
 from newscard.dal.registry import ArticleBusy, ArticleState, MemoryRegistry, Pending, Registry, SlugTaken
 from newscard.dal.store import ObjectStore
+from newscard.logic.brand import publish_brand
 from newscard.logic.images import ImageLoader, load_article_images
 from newscard.logic.render import (
     SHORT,
@@ -35,12 +37,13 @@ from newscard.logic.render import (
     site_url,
 )
 from newscard.logic.site_index import SiteIndexer, entry_for
-from newscard.logic.validation import parse_article
+from newscard.logic.validation import check_publishable_now, parse_article
 from newscard.models.article import SLUG_MAX, Article
 from newscard.models.errors import ArticleRejected, NotFound, Problem, SlugConflict
 from newscard.models.manifest import Manifest, OutputFile
 from newscard.models.settings import Settings
 from newscard.models.site_index import IndexEntry
+from newscard.rendering.brand import Brand
 from newscard.rendering.cards import PRESETS, RenderedCard
 from newscard.rendering.site import SiteInfo
 
@@ -138,10 +141,23 @@ class Publisher:
     lease_clock: Callable[[], float] = field(default=time.time, repr=False)
     busy_wait: float = BUSY_WAIT_SECONDS
 
+    @cached_property
+    def brand(self) -> Brand:
+        """The site's brand, made once per process; its files (logo copy, icons) are written before
+        any page that names them. Content-addressed under brand/ and shared by every page, so no
+        article's cleanup removes them."""
+        return publish_brand(self.settings, self.images, self.site)
+
     @property
     def indexer(self) -> SiteIndexer:
         """Front page, sections, feed and sitemap: updated after every publish and unpublish."""
-        site = SiteInfo(self.settings.site_name, self.settings.site_base_url, self.settings.site_language)
+        site = SiteInfo(
+            self.settings.site_name,
+            self.settings.site_base_url,
+            self.settings.site_language,
+            brand=self.brand,
+            twitter_site=self.settings.twitter_site,
+        )
         return SiteIndexer(self.site, site, clock=self.clock)
 
     def read_manifest(self, slug: str) -> Manifest | None:
@@ -173,6 +189,7 @@ class Publisher:
         timer = Timer()
         source_sha256 = hashlib.sha256(raw).hexdigest()
         article = parse_article(raw)
+        check_publishable_now(article, self.clock())
         if slug is not None and article.slug is not None and article.slug != slug:
             raise SlugConflict(
                 [Problem("/slug", f"the slug in the article ({article.slug}) differs from the URL ({slug})")]
@@ -200,10 +217,13 @@ class Publisher:
                     article, raw, held, target, source_sha256=source_sha256, sequencer=sequencer, timer=timer
                 )
             except ArticleRejected:
-                # Rejected after claiming a new slug (e.g. an image that does not load): give the
-                # claim back, or a file that never went live would keep the slug from others.
+                # A rejected upload (a broken image, say) keeps no slug it claimed for this attempt:
+                # the commit drops claims the state does not need, so it cannot squat the slug and
+                # push the good article with that headline to a suffixed one.
                 if held.state.claimed != state.claimed:
-                    held.state = self.registry.commit(held.state, token=held.token, keep_until=held.until)
+                    with contextlib.suppress(Exception):
+                        held.state = self.registry.commit(held.state, token=held.token)
+                        held.released = True
                 raise
         return outcome
 
@@ -229,7 +249,9 @@ class Publisher:
         image_bytes = load_article_images(article, self.images, logo_key=self.settings.theme.logo_key)
         timer.lap("load_images")
         card_timings: dict[str, float] = {}
-        objects = render_article(article, image_bytes, self.settings, card_timings, slug=slug)
+        objects = render_article(
+            article, image_bytes, self.settings, card_timings, slug=slug, brand=self.brand
+        )
         timer.lap("render")
         timer.phases.update(card_timings)  # per preset, inside "render": the handler emits them as metrics
 

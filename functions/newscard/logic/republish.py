@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from urllib.parse import quote_plus
 
 from newscard.dal.registry import ArticleState, Registry
@@ -33,9 +35,12 @@ def republish_message(source_key: str) -> str:
 def republish_here(
     publisher: Publisher, articles: ObjectStore, *, progress: Callable[[int, int, str], None]
 ) -> dict[str, list[str]]:
-    """Re-render every published article in this process; returns slugs by outcome."""
+    """Re-render every published article in this process; returns slugs by outcome.
+
+    One bad stored source never stops the run: it is reported under its outcome and the rest go on.
+    """
     manifests = list(published_manifests(publisher.site))
-    outcome: dict[str, list[str]] = {"republished": [], "source missing": [], "rejected": []}
+    outcome: dict[str, list[str]] = {"republished": [], "source missing": [], "rejected": [], "failed": []}
     for done, manifest in enumerate(manifests, start=1):
         try:
             raw = articles.get(manifest.source_key).body
@@ -45,18 +50,48 @@ def republish_here(
         except ArticleRejected:
             # Valid when published, invalid now (stricter rules): leave the live page alone.
             outcome["rejected"].append(manifest.slug)
+        except Exception as error:  # storage trouble or a bug: report this one, carry on with the rest
+            outcome["failed"].append(f"{manifest.slug} ({type(error).__name__})")
         else:
             outcome["republished"].append(manifest.slug)
         progress(done, len(manifests), manifest.slug)
     return outcome
 
 
-def republish_via_queue(site: ObjectStore, send: Callable[[list[str]], None]) -> int:
-    """Queue one re-render per published article (sent in batches of 10); returns how many."""
-    messages = [republish_message(manifest.source_key) for manifest in published_manifests(site)]
-    for start in range(0, len(messages), 10):
-        send(messages[start : start + 10])
-    return len(messages)
+# SendMessageBatch can accept some entries and fail others (throttling, an internal error): the
+# failed ones are sent again this many times, with backoff, before they are reported.
+SEND_ATTEMPTS = 4
+
+
+@dataclass(frozen=True)
+class QueuedRepublish:
+    queued: int
+    failed: list[str]  # source keys whose message SQS never accepted
+
+
+def republish_via_queue(
+    site: ObjectStore,
+    send: Callable[[list[str]], list[int]],
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> QueuedRepublish:
+    """Queue one re-render per published article, in batches of 10.
+
+    send returns the positions (in the batch it was given) of the entries SQS did not accept.
+    """
+    sources = [manifest.source_key for manifest in published_manifests(site)]
+    failed: list[str] = []
+    for start in range(0, len(sources), 10):
+        pending = sources[start : start + 10]
+        for attempt in range(SEND_ATTEMPTS):
+            if attempt:
+                sleep(0.2 * 2**attempt)
+            rejected = set(send([republish_message(source) for source in pending]))
+            pending = [source for index, source in enumerate(pending) if index in rejected]
+            if not pending:
+                break
+        failed += pending
+    return QueuedRepublish(queued=len(sources) - len(failed), failed=failed)
 
 
 def state_from_manifest(manifest: Manifest) -> ArticleState:

@@ -24,11 +24,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from newscard.dal.store import ObjectStore
-from newscard.logic.render import HTML, SHORT, hero_image_key
+from newscard.logic.render import HTML, SHORT, hero_variants
 from newscard.models.article import Article, slugify
 from newscard.models.errors import NotFound, PreconditionFailed, StorageError
 from newscard.models.manifest import Manifest
 from newscard.models.site_index import IndexEntry, ListingImage, SiteIndex
+from newscard.rendering.renditions import fallback
 from newscard.rendering.site import (
     SiteInfo,
     render_feed,
@@ -56,11 +57,11 @@ def section_key(section_slug: str) -> str:
 def entry_for(article: Article, manifest: Manifest) -> IndexEntry:
     """The listing entry of a just-published article."""
     image = None
-    hero_key = hero_image_key(manifest.slug, [o.key for o in manifest.outputs])
-    hero_output = next((o for o in manifest.outputs if o.key == hero_key), None)
-    if article.hero is not None and hero_output is not None and hero_output.width and hero_output.height:
+    variants = hero_variants(manifest.slug, manifest.outputs)
+    if article.hero is not None and variants:
+        shown = fallback(variants)
         image = ListingImage(
-            path=hero_output.key, width=hero_output.width, height=hero_output.height, alt=article.hero.alt
+            path=shown.path, width=shown.width, height=shown.height, alt=article.hero.alt, variants=variants
         )
     return IndexEntry(
         slug=manifest.slug,

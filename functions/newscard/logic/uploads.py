@@ -27,6 +27,9 @@ class UploadEvent:
     sequencer: str | None = None
     # Set by `newscard republish`: re-render even though the source is unchanged.
     force: bool = False
+    # This delivery is the queue's last (ApproximateReceiveCount == maxReceiveCount): if it
+    # fails, SQS moves the message to the dead-letter queue instead of retrying it.
+    last_attempt: bool = False
 
 
 def report_key(source_key: str) -> str:
@@ -163,12 +166,14 @@ class UploadProcessor:
         return outcome
 
     def _write_failed(self, event: UploadEvent, sha256: str, error: Exception) -> None:
-        report = self._report(
-            "failed",
-            event,
-            sha256=sha256,
-            errors=[{"loc": "", "msg": f"publishing failed and will be retried ({type(error).__name__})"}],
-        )
+        if event.last_attempt:
+            msg = (
+                f"publishing failed on the last attempt ({type(error).__name__}); the upload went to the "
+                "dead-letter queue: upload it again once the cause is fixed"
+            )
+        else:
+            msg = f"publishing failed and will be retried ({type(error).__name__})"
+        report = self._report("failed", event, sha256=sha256, errors=[{"loc": "", "msg": msg}])
         # Best effort: the original error matters more, and the caller re-raises it.
         with contextlib.suppress(Exception):
             self._write(report)

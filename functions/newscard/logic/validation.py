@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from newscard.models.article import MAX_DOCUMENT_BYTES, Article
+from newscard.models.article import MAX_DOCUMENT_BYTES, Article, not_a_character_message
 from newscard.models.errors import ArticleRejected, ArticleTooLarge, Problem
 
 _BLOCK_TYPES = ("paragraph", "heading", "image", "quote")
@@ -37,10 +39,38 @@ def parse_article(raw: bytes) -> Article:
     document = _decode_json(raw)
     if not isinstance(document, dict):
         raise ArticleRejected([Problem("", "the document must be a JSON object ({...})")])
+    # Before the model: a lone surrogate cannot even be written into a report or a log as UTF-8,
+    # and it may sit in a key (an unknown field) as well as in a value.
+    not_text = list(_non_characters(document, ""))
+    if not_text:
+        raise ArticleRejected(not_text)
     try:
         return Article.model_validate(document)
     except ValidationError as error:
         raise ArticleRejected([problem_from_pydantic(detail) for detail in error.errors()]) from None
+
+
+# Publishing is immediate: an article dated further ahead than this would sit on top of every
+# listing until its date (9999-12-31: forever), so publishing refuses it rather than holding it
+# back (there is no scheduler). A day absorbs clock and time-zone slips. Previews are exempt: a
+# CMS shows the card of a scheduled article before it is due.
+MAX_FUTURE = timedelta(days=1)
+
+
+def check_publishable_now(article: Article, now: datetime) -> None:
+    """Raise ArticleRejected if the article's dates are more than MAX_FUTURE after now."""
+    dates = (("/published_at", article.published_at), ("/updated_at", article.updated_at))
+    problems = [
+        Problem(
+            loc,
+            "is more than a day in the future; Newscard publishes at once, "
+            "so upload the article when it is due",
+        )
+        for loc, value in dates
+        if value is not None and value - now > MAX_FUTURE
+    ]
+    if problems:
+        raise ArticleRejected(problems)
 
 
 def _decode_json(raw: bytes) -> Any:
@@ -65,6 +95,34 @@ def _decode_json(raw: bytes) -> Any:
         ) from None
     except ValueError as error:
         raise ArticleRejected([Problem("", str(error))]) from None
+
+
+def _escape_pointer(key: str) -> str:
+    # A key that is itself not text is named by its escapes, so the report stays valid UTF-8.
+    escaped = key.replace("~", "~0").replace("/", "~1")
+    return (
+        escaped.encode("utf-8", "backslashreplace").decode("utf-8")
+        if not_a_character_message(key)
+        else escaped
+    )
+
+
+def _non_characters(value: Any, pointer: str) -> Iterator[Problem]:
+    """A located problem for every string (key or value) holding a lone surrogate or a noncharacter."""
+    if isinstance(value, str):
+        message = not_a_character_message(value)
+        if message:
+            yield Problem(pointer, message)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{pointer}/{_escape_pointer(key)}"
+            message = not_a_character_message(key)
+            if message:
+                yield Problem(child, f"the field name {message}")
+            yield from _non_characters(item, child)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _non_characters(item, f"{pointer}/{index}")
 
 
 def _reject_constant(name: str) -> Any:

@@ -20,6 +20,8 @@ from pydantic import (
     model_validator,
 )
 
+from newscard.models.image_urls import check_image_url
+
 MAX_DOCUMENT_BYTES = 1024 * 1024
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 SLUG_MAX = 96
@@ -28,6 +30,17 @@ RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "ps", "sd", "ug", "yi", "dv",
 # C0/C1 controls (tab and newline are whitespace, handled by collapsing) and the bidi
 # embedding/override/isolate controls behind "Trojan Source"-style display spoofing.
 _FORBIDDEN_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Code points that are not characters: lone surrogates (only reachable through JSON \\ud800
+# escapes) cannot be encoded as UTF-8 at all, and the 66 Unicode noncharacters (U+FDD0-FDEF and
+# the last two of every plane) are not allowed in XML, so one would make feed.xml ill-formed.
+NOT_CHARACTERS = re.compile(
+    "[\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
+    + "]"
+)
+# Characters that draw nothing on their own: a headline made only of these is a blank card.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Mn", "Me", "Mc", "Zs", "Zl", "Zp"})
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5\u180e")
 _WHITESPACE_RUN = re.compile(r"\s+")
 # RFC 3339 date-time; the offset is mandatory so times are never ambiguous.
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
@@ -36,13 +49,40 @@ _BCP47 = re.compile(
 )
 
 
+def not_a_character_message(value: str) -> str | None:
+    """Why value cannot be published as text (a lone surrogate or a noncharacter), or None."""
+    bad = NOT_CHARACTERS.search(value)
+    if bad is None:
+        return None
+    code = ord(bad.group())
+    kind = (
+        "a lone surrogate (half of an emoji or rare character)"
+        if 0xD800 <= code <= 0xDFFF
+        else "a noncharacter"
+    )
+    return f"contains {kind}, U+{code:04X}, which is not text; remove it"
+
+
 def _clean_text(value: str) -> str:
-    """Reject control and bidi-override characters, then collapse whitespace runs."""
+    """Reject non-characters, control and bidi-override characters, then collapse whitespace runs."""
+    problem = not_a_character_message(value)
+    if problem:
+        raise ValueError(problem)
     if _FORBIDDEN_CHARS.search(value):
         bad = _FORBIDDEN_CHARS.search(value)
         assert bad is not None
         raise ValueError(f"contains an invisible control character (U+{ord(bad.group()):04X}); remove it")
     return _WHITESPACE_RUN.sub(" ", value).strip()
+
+
+def _require_visible(value: str) -> str:
+    """At least one character that draws something: not only zero-width, combining or blank marks."""
+    if value and not any(
+        unicodedata.category(char) not in _INVISIBLE_CATEGORIES and char not in _BLANK_LETTERS
+        for char in value
+    ):
+        raise ValueError("has no visible characters (only zero-width, combining or blank ones)")
+    return value
 
 
 def _require_rfc3339(value: object) -> object:
@@ -55,6 +95,7 @@ def _require_rfc3339(value: object) -> object:
 
 def _require_image_src(value: str) -> str:
     if value.startswith("https://"):
+        check_image_url(value)  # the fetcher's own rules (ports, literal private addresses, syntax)
         return value
     segments = value.split("/")
     if (
@@ -89,9 +130,16 @@ def _length_between(low: int, high: int) -> Callable[[str], str]:
     return check
 
 
-Headline = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_between(1, 300))]
+Headline = Annotated[
+    str,
+    AfterValidator(_clean_text),
+    AfterValidator(_length_between(1, 300)),
+    AfterValidator(_require_visible),
+]
 Dek = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_between(0, 600))]
-Section = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_between(1, 80))]
+Section = Annotated[
+    str, AfterValidator(_clean_text), AfterValidator(_length_between(1, 80)), AfterValidator(_require_visible)
+]
 ShortText = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_between(1, 300))]
 AltText = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_between(1, 1000))]
 Caption = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_between(0, 1000))]
@@ -99,7 +147,9 @@ BodyText = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_be
 Tag = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_between(1, 40))]
 Timestamp = Annotated[AwareDatetime, BeforeValidator(_require_rfc3339)]
 ImageSrc = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_require_image_src)]
-HttpsUrl = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_require_https)]
+HttpsUrl = Annotated[
+    str, StringConstraints(max_length=2048), AfterValidator(_require_https), AfterValidator(_clean_text)
+]
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=SLUG_MAX)]
 Language = Annotated[str, StringConstraints(max_length=35), AfterValidator(_require_language)]
 

@@ -60,6 +60,8 @@ class Settings(BaseModel):
     theme_text: HexColour = Field(alias="THEME_TEXT", default=_THEME_DEFAULTS.text)
     theme_font: Literal["sans", "serif"] = Field(alias="THEME_FONT", default=_THEME_DEFAULTS.font)
     theme_logo_key: str | None = Field(alias="THEME_LOGO_KEY", default=None)
+    # The newsroom's X account ("@handle" or "handle"), for twitter:site on every page.
+    twitter_site: str | None = Field(alias="TWITTER_SITE", default=None, pattern=r"^@?[A-Za-z0-9_]{1,15}$")
 
     _split = field_validator("asset_hosts", mode="before")(_split_hosts)
 
@@ -67,6 +69,11 @@ class Settings(BaseModel):
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("twitter_site")
+    @classmethod
+    def _at_handle(cls, value: str | None) -> str | None:
+        return None if value is None else "@" + value.removeprefix("@")
 
     @property
     def theme(self) -> Theme:

@@ -7,8 +7,19 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class ImageVariant(BaseModel):
+    """One rendition of a picture (a width in a format), addressed relative to the site root."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    width: int
+    height: int
+    content_type: str = "image/jpeg"
+
+
 class ListingImage(BaseModel):
-    """A picture for a teaser, addressed relative to the site root."""
+    """A picture for a teaser, addressed relative to the site root (path: the JPEG fallback)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -16,6 +27,16 @@ class ListingImage(BaseModel):
     width: int
     height: int
     alt: str
+    # Teaser-sized renditions for srcset, every format; empty in entries written before they existed.
+    variants: list[ImageVariant] = Field(default_factory=list)
+
+    @property
+    def largest_jpeg(self) -> ImageVariant:
+        """The sharpest picture every consumer decodes: for og:image on listings and feed entries."""
+        jpegs = [v for v in self.variants if v.content_type == "image/jpeg"]
+        if not jpegs:
+            return ImageVariant(path=self.path, width=self.width, height=self.height)
+        return max(jpegs, key=lambda v: v.width)
 
 
 class IndexEntry(BaseModel):

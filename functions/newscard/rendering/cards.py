@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -11,7 +10,7 @@ from typing import Literal
 from PIL import Image, ImageChops, ImageDraw
 
 from newscard.models.settings import Theme
-from newscard.rendering import images
+from newscard.rendering import images, pixels
 from newscard.rendering.fonts import Face, font_chain, load_font
 from newscard.rendering.text import Line, Run, TextBlock, emoji_factor, fit_headline, fit_line, run_width
 
@@ -21,6 +20,8 @@ WCAG_MIN_CONTRAST = 4.5
 _TARGET_CONTRAST = 5.0
 # A scrim even on dark photos: the gradient reads as part of the design, not as a patch.
 _PHOTO_MIN_SCRIM = 0.35
+# The patch under the text block eases out over this share of the card's shorter side.
+_FEATHER_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ def _encode(canvas: Image.Image, *, photographic: bool, max_bytes: int | None) -
         png = images.encode_png(canvas)
         if max_bytes is None or len(png) <= max_bytes:
             return png, "image/png", "png"
-    return images.encode_jpeg(canvas, max_bytes=max_bytes), "image/jpeg", "jpg"
+    # Plain Huffman tables: the card is encoded once per publish, on the critical path (images.py).
+    return images.encode_jpeg(canvas, max_bytes=max_bytes, optimize=False), "image/jpeg", "jpg"
 
 
 @dataclass(frozen=True)
@@ -204,21 +206,9 @@ def _branded_background(size: tuple[int, int], theme: Theme) -> Image.Image:
 # --- contrast -----------------------------------------------------------------------------------
 
 
-def _srgb_to_linear(value: int) -> float:
-    channel = value / 255
-    return channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4
-
-
-_SRGB_TO_LINEAR_LUT = [round(_srgb_to_linear(v) * 255) for v in range(256)]
-
-
 def relative_luminance_range(image: Image.Image, box: tuple[int, int, int, int]) -> tuple[float, float]:
     """WCAG relative luminance (0..1) of the darkest and the brightest pixel in box."""
-    linear = image.crop(box).point(_SRGB_TO_LINEAR_LUT * 3)
-    luminance = linear.convert("L", matrix=(0.2126, 0.7152, 0.0722, 0.0))
-    darkest, brightest = (float(v) for v in luminance.getextrema())  # type: ignore[arg-type]
-    # One step outward, so 8-bit rounding can only understate the contrast.
-    return max(0.0, (darkest - 1) / 255), min(1.0, (brightest + 1) / 255)
+    return pixels.luminance_range(image, box)
 
 
 def relative_luminance_max(image: Image.Image, box: tuple[int, int, int, int]) -> float:
@@ -226,15 +216,17 @@ def relative_luminance_max(image: Image.Image, box: tuple[int, int, int, int]) -
     return relative_luminance_range(image, box)[1]
 
 
-def contrast_ratio(foreground: float, background: float) -> float:
-    light, dark = max(foreground, background), min(foreground, background)
-    return (light + 0.05) / (dark + 0.05)
+contrast_ratio = pixels.contrast_ratio
 
 
 def hex_luminance(colour: str) -> float:
     """WCAG relative luminance of a #rrggbb colour."""
-    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    return 0.2126 * _srgb_to_linear(r) + 0.7152 * _srgb_to_linear(g) + 0.0722 * _srgb_to_linear(b)
+    r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return (
+        0.2126 * pixels.srgb_to_linear(r)
+        + 0.7152 * pixels.srgb_to_linear(g)
+        + 0.0722 * pixels.srgb_to_linear(b)
+    )
 
 
 def _worst_contrast(image: Image.Image, box: tuple[int, int, int, int], text_luminance: float) -> float:
@@ -246,82 +238,45 @@ def _worst_contrast(image: Image.Image, box: tuple[int, int, int, int], text_lum
 def _apply_scrim(
     canvas: Image.Image, scrim_top: int, text_box: tuple[int, int, int, int], theme: Theme, minimum: float
 ) -> float:
-    """Shade from scrim_top down, just enough for the text to reach the target contrast; return it.
+    """Shade under the text just enough for it to reach the target contrast; return the contrast.
 
-    From the top of the text down the shade is uniform, so that full-width band is blended at
-    each trial strength and the accepted blend is pasted back as it is: the contrast measured on
-    it, against the worst pixel behind the text, is the contrast of the finished card. Above the
-    band a smoothstep ramp fades the shade in.
+    A light full-width ramp from scrim_top to the top of the text (strength `minimum`, the
+    design's gradient) plus, when the photo needs more, a feathered patch confined to text_box:
+    a bright photo keeps its colour outside the text block instead of turning into a grey slab.
+    The strength comes in closed form from one measurement of the unshaded pixels behind the
+    text (rendering/pixels.py), and the contrast returned is a proven lower bound of the contrast
+    against every shaded pixel behind the text (tests measure the rendered card against it).
     """
     text_luminance = hex_luminance(theme.text)
-    shade = (0, 0, 0) if text_luminance > 0.5 else (255, 255, 255)
-    band = canvas.crop((0, text_box[1], canvas.width, canvas.height))
-    flat = Image.new("RGB", band.size, shade)
-    behind_text = (text_box[0], 0, text_box[2], text_box[3] - text_box[1])
-    latest: dict[float, tuple[Image.Image, float]] = {}
-
-    def contrast_at(alpha: float) -> float:
-        blended = Image.blend(band, flat, alpha) if alpha > 0 else band
-        contrast = _worst_contrast(blended, behind_text, text_luminance)
-        latest.clear()
-        latest[alpha] = (blended, contrast)
-        return contrast
-
-    if shade == (0, 0, 0):
-        _, brightest = relative_luminance_range(band, behind_text)
-        alpha = _darkening_needed(brightest, contrast_at, minimum, text_luminance)
+    block = (
+        max(0, text_box[0]),
+        max(0, text_box[1]),
+        min(canvas.width, text_box[2]),
+        min(canvas.height, text_box[3]),
+    )
+    behind = canvas.crop(block)
+    whole = (0, 0, behind.width, behind.height)
+    if text_luminance > 0.5:
+        colour = (0, 0, 0)
+        _, brightest = pixels.luminance_range(behind, whole)
+        alpha = max(minimum, pixels.darkening_for(brightest, text_luminance, _TARGET_CONTRAST))
+        contrast = contrast_ratio(text_luminance, pixels.darkened_bound(brightest, alpha))
     else:
-        alpha = minimum
-        if contrast_at(alpha) < _TARGET_CONTRAST:
-            low, high = alpha, 1.0
-            for _ in range(10):  # to about 0.1 % of full strength
-                middle = (low + high) / 2
-                low, high = (low, middle) if contrast_at(middle) >= _TARGET_CONTRAST else (middle, high)
-            alpha = high
-    if alpha not in latest:
-        contrast_at(alpha)
-    shaded, contrast = latest[alpha]
-    canvas.paste(shaded, (0, text_box[1]))
-    _ramp(canvas, scrim_top, text_box[1], alpha, shade)
+        colour = (255, 255, 255)
+        minima = pixels.channel_minima(behind, whole)
+        alpha = max(minimum, pixels.lightening_for(minima, text_luminance, _TARGET_CONTRAST))
+        contrast = contrast_ratio(text_luminance, pixels.lightened_bound(minima, alpha))
+    pixels.shade(
+        canvas,
+        ramp=(scrim_top, block[1]),
+        block=block,
+        base_alpha=minimum,
+        block_alpha=alpha,
+        colour=colour,
+        feather=max(8, round(min(canvas.size) * _FEATHER_SHARE)),
+        behind_block=behind,
+    )
     return round(contrast, 2)
-
-
-def _darkening_needed(
-    brightest: float, contrast_at: Callable[[float], float], minimum: float, text_luminance: float
-) -> float:
-    """The black scrim strength at which light text reaches the target, usually in one check.
-
-    Scaling sRGB values by k = 1 - alpha scales a bright pixel's linear luminance by about k ** 2.2,
-    so the unshaded brightest pixel predicts the strength; aiming 2 % under the need, the one
-    blend-and-measure that follows usually passes, and a miss is corrected from what it measured.
-    """
-    allowed = (text_luminance + 0.05) / _TARGET_CONTRAST - 0.05
-    alpha = minimum
-    if brightest > allowed:
-        alpha = max(minimum, 1 - (0.98 * allowed / brightest) ** (1 / 2.2))
-    for _ in range(8):
-        achieved = contrast_at(alpha)
-        if achieved >= _TARGET_CONTRAST or alpha >= 1.0:
-            break
-        brightest = (text_luminance + 0.05) / achieved - 0.05
-        remaining = (1 - alpha) * (0.98 * allowed / brightest) ** (1 / 2.2)
-        alpha = min(1.0, max(alpha + 0.005, 1 - remaining))
-    return alpha
-
-
-def _ramp(canvas: Image.Image, top: int, full_from: int, alpha: float, colour: tuple[int, int, int]) -> None:
-    """Fade the shade in over the rows top..full_from (smoothstep), up to alpha."""
-    top = max(0, top)
-    if full_from <= top or alpha <= 0:
-        return
-    ramp = full_from - top
-    column = []
-    for y in range(ramp):
-        t = y / ramp
-        column.append(round(255 * alpha * t * t * (3 - 2 * t)))
-    mask = Image.new("L", (1, ramp))
-    mask.putdata(column)
-    canvas.paste(colour, (0, top, canvas.width, full_from), mask.resize((canvas.width, ramp)))
 
 
 # --- drawing ------------------------------------------------------------------------------------
@@ -335,9 +290,14 @@ def _draw_text(
     theme: Theme,
     logo: Image.Image | None,
 ) -> None:
+    """Tabs and rules straight onto the canvas; all text of one colour into one mask, one paste."""
     draw = ImageDraw.Draw(canvas)
     rtl = text.direction == "rtl"
     left, right = preset.padding, preset.width - preset.padding
+    inks: dict[str, pixels.InkMask] = {}
+
+    def ink(colour: str) -> pixels.InkMask:
+        return inks.setdefault(colour, pixels.InkMask(canvas))
 
     def x_for(width: float) -> float:
         return right - width if rtl else left
@@ -363,39 +323,57 @@ def _draw_text(
         layout.kicker_top + tab_height / 2 + size * 0.36,
         size,
         kicker_ink,
+        mask=ink(kicker_ink),
     )
 
     block = layout.headline
     for index, line in enumerate(block.lines):
         baseline = layout.headline_top + index * block.line_height + block.line_height / 2 + block.size * 0.36
-        draw_line(canvas, line, x_for(line.width), baseline, block.size, theme.text)
+        draw_line(canvas, line, x_for(line.width), baseline, block.size, theme.text, mask=ink(theme.text))
 
     # Footer: the logo if the theme has one, else an accent rule and the site name.
     size = layout.site_size
     if logo is not None:
         mark = _scaled_logo(logo, round(size * 1.5), round((right - left) * 0.4))
         canvas.paste(mark, (round(x_for(mark.width)), layout.site_top), mark)
-        return
-    rule_width, rule_gap = max(4, round(size * 0.22)), round(size * 0.45)
-    rule_left = right - rule_width if rtl else left
-    draw.rectangle(
-        (rule_left, layout.site_top, rule_left + rule_width - 1, layout.site_top + round(size * 1.5) - 1),
-        fill=theme.accent,
-    )
-    site_x = right - rule_width - rule_gap - layout.site.width if rtl else left + rule_width + rule_gap
-    draw_line(canvas, layout.site, site_x, layout.site_top + size * 0.75 + size * 0.36, size, theme.text)
+    else:
+        rule_width, rule_gap = max(4, round(size * 0.22)), round(size * 0.45)
+        rule_left = right - rule_width if rtl else left
+        draw.rectangle(
+            (rule_left, layout.site_top, rule_left + rule_width - 1, layout.site_top + round(size * 1.5) - 1),
+            fill=theme.accent,
+        )
+        site_x = right - rule_width - rule_gap - layout.site.width if rtl else left + rule_width + rule_gap
+        site_baseline = layout.site_top + size * 0.75 + size * 0.36
+        draw_line(canvas, layout.site, site_x, site_baseline, size, theme.text, mask=ink(theme.text))
+    for colour, mask in inks.items():
+        mask.composite(colour)
 
 
-def draw_line(canvas: Image.Image, line: Line, x: float, baseline: float, size: int, fill: str) -> None:
-    """Draw a line's runs left to right from x on a shared baseline, each with its own face."""
-    draw = ImageDraw.Draw(canvas)
+def draw_line(
+    canvas: Image.Image,
+    line: Line,
+    x: float,
+    baseline: float,
+    size: int,
+    fill: str,
+    *,
+    mask: pixels.InkMask | None = None,
+) -> None:
+    """Draw a line's runs left to right from x on a shared baseline, each with its own face.
+
+    With mask, glyphs go into that coverage mask (composited later in one paste, in its colour)
+    and only colour emoji are drawn onto the canvas here.
+    """
+    draw = mask.draw if mask is not None else ImageDraw.Draw(canvas)
+    ink: str | int = 255 if mask is not None else fill
     for run in line.runs:
         if run.face.emoji:
             _draw_emoji(canvas, run, x, baseline, size)
         elif run.text.strip():
             font = load_font(run.face, size)
             direction = "rtl" if run.rtl else "ltr"
-            draw.text((x, baseline), run.text, font=font, fill=fill, anchor="ls", direction=direction)
+            draw.text((x, baseline), run.text, font=font, fill=ink, anchor="ls", direction=direction)
         x += run_width(run, size)
 
 

@@ -1,80 +1,44 @@
-"""Locale-aware text for pages: dates, name lists and the few interface words, via Babel (CLDR)."""
+"""Locale-aware text for pages: dates and name lists via Babel (CLDR), interface words via gettext."""
 
 from __future__ import annotations
 
+import gettext
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.dates import format_date, format_time, get_datetime_format
 from babel.lists import format_list
 
-FALLBACK = "en"
+from newscard.models.article import RTL_LANGUAGES
 
-# The handful of interface words a page prints. CLDR has no "By" or "Updated", so they live here;
-# a language missing from this table falls back to English words (dates stay localised).
-_LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "skip": "Skip to content",
-        "nothing": "Nothing published yet.",
-        "by": "By",
-        "updated": "Updated",
-        "tags": "Topics",
-        "photo": "Photo",
-        "latest": "Latest news",
-        "sections": "Sections",
-    },
-    "fr": {
-        "skip": "Aller au contenu",
-        "nothing": "Rien de publié pour l’instant.",
-        "by": "Par",
-        "updated": "Mis à jour",
-        "tags": "Sujets",
-        "photo": "Photo",
-        "latest": "À la une",
-        "sections": "Rubriques",
-    },
-    "de": {
-        "skip": "Zum Inhalt springen",
-        "nothing": "Noch nichts veröffentlicht.",
-        "by": "Von",
-        "updated": "Aktualisiert",
-        "tags": "Themen",
-        "photo": "Foto",
-        "latest": "Neueste Nachrichten",
-        "sections": "Ressorts",
-    },
-    "es": {
-        "skip": "Saltar al contenido",
-        "nothing": "Aún no hay nada publicado.",
-        "by": "Por",
-        "updated": "Actualizado",
-        "tags": "Temas",
-        "photo": "Foto",
-        "latest": "Últimas noticias",
-        "sections": "Secciones",
-    },
-    "ar": {
-        "skip": "انتقل إلى المحتوى",
-        "nothing": "لم يُنشر شيء بعد.",
-        "by": "بقلم",
-        "updated": "آخر تحديث",
-        "tags": "مواضيع",
-        "photo": "صورة",
-        "latest": "آخر الأخبار",
-        "sections": "الأقسام",
-    },
-    "he": {
-        "skip": "דלג לתוכן",
-        "nothing": "עדיין לא פורסם דבר.",
-        "by": "מאת",
-        "updated": "עודכן",
-        "tags": "נושאים",
-        "photo": "צילום",
-        "latest": "חדשות אחרונות",
-        "sections": "מדורים",
-    },
+FALLBACK = "en"
+DOMAIN = "newscard"
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated where it is used, per page language."""
+    return message
+
+
+# The interface words pages print, by the name templates use. CLDR has no "By" or "Updated", so
+# they come from gettext catalogs (locale/<lang>/LC_MESSAGES/newscard.po, compiled to .mo by
+# scripts/compile_catalogs.py); a language without a catalog falls back to these English words.
+MESSAGES: dict[str, str] = {
+    "skip": N_("Skip to content"),
+    "nothing": N_("Nothing published yet."),
+    "by": N_("By"),
+    "updated": N_("Updated"),
+    "tags": N_("Topics"),
+    "photo": N_("Photo"),
+    "latest": N_("Latest news"),
+    "sections": N_("Sections"),
+    "previous": N_("Previous page"),
+    "next": N_("Next page"),
+    "archive": N_("Archive"),
 }
 
 
@@ -89,8 +53,40 @@ def locale_for(language: str) -> Locale:
     return Locale.parse(FALLBACK)
 
 
+def catalog_names(language: str) -> list[str]:
+    """Catalog folders to try for a BCP 47 tag, most specific first: zh-TW -> zh_Hant_TW, zh_Hant, zh."""
+    locale = locale_for(language)
+    names = [str(locale)]
+    if locale.script:
+        names.append(f"{locale.language}_{locale.script}")
+    if locale.territory:
+        names.append(f"{locale.language}_{locale.territory}")
+    names.append(locale.language)
+    # Babel calls Norwegian Bokmål "nb" and Filipino "fil"; tags may say "no" or "tl".
+    names.extend({"no": ["nb"], "tl": ["fil"]}.get(language.split("-")[0].lower(), []))
+    return list(dict.fromkeys(names))
+
+
+@lru_cache(maxsize=64)
+def translations(language: str) -> gettext.NullTranslations:
+    """The most specific catalog there is for the tag (gettext's own search would try zh before
+    zh_Hant, since it expands each name to its bare language first); English without one."""
+    for name in catalog_names(language):
+        if (LOCALE_DIR / name / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file():
+            return gettext.translation(DOMAIN, LOCALE_DIR, languages=[name])
+    return gettext.NullTranslations()
+
+
+@lru_cache(maxsize=64)
 def labels(language: str) -> dict[str, str]:
-    return _LABELS.get(language.split("-")[0].lower(), _LABELS[FALLBACK])
+    """The interface words in the language (English where it has no catalog)."""
+    catalog = translations(language)
+    return {name: catalog.gettext(message) for name, message in MESSAGES.items()}
+
+
+def direction(language: str) -> str:
+    """rtl for the right-to-left languages (the article model's list), else ltr."""
+    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
 
 
 def format_timestamp(moment: datetime, language: str) -> str:

@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from newscard.models.article import Article, ParagraphBlock, slugify
+from newscard.models.site_index import ImageVariant
 from newscard.rendering import i18n
+from newscard.rendering.brand import Brand
+from newscard.rendering.renditions import JPEG
 from newscard.rendering.templating import environment, json_for_script, safe_url
 
 __all__ = ["CardRef", "PageContext", "PageImage", "json_for_script", "render_article_page"]
@@ -29,11 +32,21 @@ class CardRef:
 
 @dataclass(frozen=True)
 class PageImage:
-    """A web rendition of an article image, addressed relative to the page."""
+    """An article image's web renditions (every width and format), addressed relative to the site root."""
 
-    src: str
-    width: int
-    height: int
+    variants: tuple[ImageVariant, ...]
+
+    @property
+    def widest(self) -> ImageVariant:
+        return max(self.variants, key=lambda v: (v.content_type == JPEG, v.width))
+
+    @property
+    def width(self) -> int:
+        return self.widest.width
+
+    @property
+    def height(self) -> int:
+        return self.widest.height
 
 
 @dataclass(frozen=True)
@@ -42,7 +55,9 @@ class PageContext:
     site_url: str
     page_url: str
     cards: dict[str, CardRef]
-    images: dict[str, PageImage]  # article src -> rendition
+    images: dict[str, PageImage]  # article src -> renditions
+    brand: Brand
+    twitter_site: str | None = None
 
 
 def _clip(text: str, limit: int) -> str:
@@ -71,9 +86,27 @@ def canonical_url(article: Article, context: PageContext) -> str:
     return safe_url(article.canonical_url or context.page_url)
 
 
+def publisher_jsonld(brand: Brand, site_url: str) -> dict[str, Any]:
+    """The newsroom as schema.org sees it: a NewsMediaOrganization (an Organization) with its logo."""
+    publisher: dict[str, Any] = {
+        "@type": "NewsMediaOrganization",
+        "name": brand.site_name,
+        "url": site_url + "/",
+    }
+    # Google wants a logo for the publisher; without one the touch icon (initial on the accent) stands in.
+    logo = brand.logo or brand.touch_icon
+    publisher["logo"] = {
+        "@type": "ImageObject",
+        "url": f"{site_url}/{logo.key}",
+        "width": logo.width,
+        "height": logo.height,
+    }
+    return publisher
+
+
 def news_article_jsonld(article: Article, context: PageContext) -> dict[str, Any]:
     """schema.org NewsArticle with the fields Google's article guidelines ask for."""
-    publisher = {"@type": "NewsMediaOrganization", "name": context.site_name, "url": context.site_url + "/"}
+    publisher = publisher_jsonld(context.brand, context.site_url)
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -93,11 +126,22 @@ def news_article_jsonld(article: Article, context: PageContext) -> dict[str, Any
         ]
         or [publisher],
     }
-    # Google prefers several aspect ratios (16:9-ish, 1:1, tall): the cards are exactly that.
+    # Google prefers several aspect ratios (16:9-ish, 1:1, tall): the cards are exactly that; the
+    # clean photo (no headline over it) goes alongside, for surfaces that crop their own.
     images = [
         {"@type": "ImageObject", "url": card.url, "width": card.width, "height": card.height}
         for card in context.cards.values()
     ]
+    if article.hero is not None and article.hero.src in context.images:
+        photo = context.images[article.hero.src].widest
+        images.append(
+            {
+                "@type": "ImageObject",
+                "url": f"{context.site_url}/{photo.path}",
+                "width": photo.width,
+                "height": photo.height,
+            }
+        )
     if images:
         data["image"] = images
     if article.tags:
@@ -119,4 +163,6 @@ def render_article_page(article: Article, context: PageContext) -> str:
         section_path=f"sections/{slugify(article.section)}/",
         author_separators=i18n.list_separators(len(article.authors), article.language),
         jsonld=news_article_jsonld(article, context),
+        brand=context.brand,
+        twitter_site=context.twitter_site,
     )

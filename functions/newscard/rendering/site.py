@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from newscard.models.site_index import SiteIndex
+from newscard.models.site_index import IndexEntry, SiteIndex
+from newscard.rendering import i18n
+from newscard.rendering.brand import Brand, default_brand
 from newscard.rendering.templating import environment
 
 # Generous enough that a burst of publishes (a newsroom's morning) is all on the front page.
@@ -25,10 +28,47 @@ class SiteInfo:
     name: str
     base_url: str  # no trailing slash
     language: str = "en"
+    # The theme, logo and icons; without one, the default theme and no logo (see page_brand).
+    brand: Brand | None = None
+    twitter_site: str | None = None
+
+    @property
+    def direction(self) -> str:
+        return i18n.direction(self.language)
+
+    @property
+    def page_brand(self) -> Brand:
+        return self.brand or default_brand(self.name)
 
 
 def section_path(section_slug: str) -> str:
     return f"sections/{section_slug}/"
+
+
+def share_image(entries: list[IndexEntry], site: SiteInfo) -> dict[str, Any]:
+    """og:image for a listing: the newest story's photo (its widest JPEG), else the site's logo or icon."""
+    for entry in entries:
+        if entry.image is not None:
+            best = entry.image.largest_jpeg
+            url = f"{site.base_url}/{best.path}"
+            return {"url": url, "width": best.width, "height": best.height, "alt": entry.image.alt}
+    brand = site.page_brand
+    picture = brand.logo or brand.touch_icon
+    return {
+        "url": f"{site.base_url}/{picture.key}",
+        "width": picture.width,
+        "height": picture.height,
+        "alt": site.name,
+    }
+
+
+def _page_chrome(site: SiteInfo) -> dict[str, Any]:
+    """What every listing page's head and masthead need besides its entries."""
+    return {
+        "brand": site.page_brand,
+        "twitter_site": site.twitter_site,
+        "og_locale": i18n.og_locale(site.language),
+    }
 
 
 def render_front_page(index: SiteIndex, site: SiteInfo) -> str:
@@ -42,6 +82,8 @@ def render_front_page(index: SiteIndex, site: SiteInfo) -> str:
             canonical=f"{site.base_url}/",
             entries=index.entries[:FRONT_PAGE_SIZE],
             sections=index.sections(),
+            share=share_image(index.entries, site),
+            **_page_chrome(site),
         )
     )
 
@@ -58,6 +100,8 @@ def render_section_page(index: SiteIndex, section_slug: str, site: SiteInfo) -> 
             canonical=f"{site.base_url}/{section_path(section_slug)}",
             section_name=entries[0].section if entries else section_slug,
             entries=entries[:SECTION_PAGE_SIZE],
+            share=share_image(entries, site),
+            **_page_chrome(site),
         )
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
@@ -10,7 +11,7 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from newscard.rendering import i18n
+from newscard.rendering import i18n, renditions
 
 
 def json_for_script(value: Any) -> Markup:
@@ -34,6 +35,20 @@ def safe_url(url: str) -> str:
     return quote(url, safe=_URL_SAFE)
 
 
+# Code points XML 1.0 does not allow at all (C0 controls, lone surrogates, U+FFFE/U+FFFF).
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def drop_non_xml(value: Any) -> Any:
+    """Every template output, last line of defence: a character XML forbids would make the whole
+    feed.xml or sitemap.xml ill-formed (validation rejects them; old index entries may still hold one)."""
+    if not isinstance(value, str) or not _NOT_XML.search(value):
+        return value
+    cleaned = _NOT_XML.sub("", value)
+    # Removing characters cannot create markup, so escaped text stays escaped.
+    return Markup(cleaned) if isinstance(value, Markup) else cleaned  # noqa: S704
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     # Every template is escaped, XML included: HTML escaping (&, <, >, ", ') is also valid XML.
@@ -43,6 +58,7 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=drop_non_xml,
     )
     env.filters["json_for_script"] = json_for_script
     env.filters["url"] = safe_url
@@ -50,4 +66,7 @@ def environment() -> Environment:
     env.filters["short_date"] = i18n.format_date_only
     env.filters["names"] = i18n.format_names
     env.globals["labels"] = i18n.labels
+    env.globals["source_sets"] = renditions.source_sets
+    env.globals["fallback"] = renditions.fallback
+    env.globals["srcset"] = renditions.srcset
     return env

@@ -1,0 +1,247 @@
+"""Pixel work for cards: WCAG luminance, the scrim under the text block, and its strength.
+
+The scrim's strength comes from one measurement of the unshaded text region, in closed form:
+darkening every channel by a factor k maps a pixel's linear luminance y to at most
+lin(k * lin^-1(y)), because that map is concave in y (Jensen over the three channels), so the
+brightest pixel, read as a grey of the same luminance, bounds every pixel after the shade. No
+trial blends of the frame, and the one measurement after the shade (the contrast a card reports)
+only confirms it. The shade is one paste of a colour through a gradient mask that is cached per
+geometry: a light full-width ramp (the design's minimum) plus, only where the text block needs
+more, a feathered patch confined to the block, so a bright photo keeps its colour outside it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from PIL import Image, ImageChops, ImageColor, ImageDraw
+
+# sRGB transfer function (IEC 61966-2-1), as WCAG 2 defines relative luminance.
+_A = 0.055
+_GAMMA = 2.4
+_TOE = 0.04045
+_TOE_SLOPE = 12.92
+
+
+def srgb_to_linear(channel: float) -> float:
+    """An sRGB channel value 0..1 to linear light 0..1."""
+    return channel / _TOE_SLOPE if channel <= _TOE else ((channel + _A) / (1 + _A)) ** _GAMMA
+
+
+def linear_to_srgb(value: float) -> float:
+    """Linear light 0..1 to the sRGB channel value 0..1 (the inverse of srgb_to_linear)."""
+    value = min(1.0, max(0.0, value))
+    if value <= _TOE / _TOE_SLOPE:
+        return value * _TOE_SLOPE
+    return float((1 + _A) * value ** (1 / _GAMMA) - _A)
+
+
+_LINEAR_LUT = [round(srgb_to_linear(v / 255) * 255) for v in range(256)]
+_WCAG_WEIGHTS = (0.2126, 0.7152, 0.0722)
+
+
+def luminance_range(image: Image.Image, box: tuple[int, int, int, int]) -> tuple[float, float]:
+    """WCAG relative luminance (0..1) of the darkest and the brightest pixel in box.
+
+    One pass over the box's pixels (linearise by table, weight, extrema); rounded one 8-bit step
+    outward, so rounding can only understate the contrast.
+    """
+    linear = image.crop(box).point(_LINEAR_LUT * 3)
+    luminance = linear.convert("L", matrix=(*_WCAG_WEIGHTS, 0.0))
+    darkest, brightest = (float(v) for v in luminance.getextrema())  # type: ignore[arg-type]
+    return max(0.0, (darkest - 1) / 255), min(1.0, (brightest + 1) / 255)
+
+
+def channel_minima(image: Image.Image, box: tuple[int, int, int, int]) -> tuple[float, float, float]:
+    """The darkest value (0..1) of each of R, G and B in box."""
+    extrema = image.crop(box).getextrema()
+    red, green, blue = (band[0] / 255 for band in extrema)  # type: ignore[index]
+    return red, green, blue
+
+
+def contrast_ratio(foreground: float, background: float) -> float:
+    light, dark = max(foreground, background), min(foreground, background)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _mask_level(alpha: float) -> int:
+    """The 8-bit mask value that shades at least alpha (rounding up never weakens a scrim)."""
+    return min(255, max(0, -int(-alpha * 255 // 1)))
+
+
+def darkening_for(brightest: float, text_luminance: float, target: float) -> float:
+    """The black scrim strength (0..1, on the mask's 8-bit steps) at which light text on a region
+    whose brightest pixel has luminance `brightest` reaches `target` contrast.
+
+    Scaling every channel by k leaves no pixel brighter than a grey of luminance `brightest`
+    scaled by k (the concavity argument in the module docstring): solved for k in closed form,
+    then checked against darkened_bound, which also counts the blend's rounding.
+    """
+    allowed = (text_luminance + 0.05) / target - 0.05
+    if allowed <= 0:
+        return 1.0
+    if darkened_bound(brightest, 0.0) <= allowed:
+        return 0.0
+    factor = max(0.0, (linear_to_srgb(allowed) - 1 / 255) / linear_to_srgb(brightest))
+    level = _mask_level(1 - factor)
+    while level < 255 and darkened_bound(brightest, level / 255) > allowed:
+        level += 1
+    return level / 255
+
+
+def lightening_for(minima: tuple[float, float, float], text_luminance: float, target: float) -> float:
+    """The white scrim strength (0..1, on the mask's 8-bit steps) at which dark text reaches target.
+
+    Blending toward white raises each channel c to c + a(1 - c), at least its region minimum's
+    image, so the luminance of those raised minima bounds every pixel from below.
+    """
+    needed = (text_luminance + 0.05) * target - 0.05
+    if lightened_bound(minima, 0.0) >= needed:
+        return 0.0
+    if lightened_bound(minima, 1.0) < needed:
+        return 1.0
+    low, high = 0, 255
+    while high - low > 1:  # the smallest mask level that reaches the target
+        middle = (low + high) // 2
+        low, high = (low, middle) if lightened_bound(minima, middle / 255) >= needed else (middle, high)
+    return high / 255
+
+
+def _smoothstep_profile(length: int, start: int, end: int, feather: int) -> list[float]:
+    """1 inside start..end, easing to 0 over feather pixels on either side (smoothstep)."""
+    profile = []
+    for position in range(length):
+        distance = max(start - position, position - (end - 1), 0)
+        t = max(0.0, 1 - distance / feather) if feather > 0 else float(distance == 0)
+        profile.append(t * t * (3 - 2 * t))
+    return profile
+
+
+def _strip(values: list[float], vertical: bool) -> Image.Image:
+    strip = Image.new("L", (1, len(values)) if vertical else (len(values), 1))
+    strip.putdata([round(255 * v) for v in values])
+    return strip
+
+
+@lru_cache(maxsize=32)
+def _unit_masks(
+    size: tuple[int, int],
+    region_top: int,
+    ramp: tuple[int, int],
+    block: tuple[int, int, int, int],
+    feather: int,
+) -> tuple[Image.Image, Image.Image]:
+    """Full-strength masks over the rows region_top..bottom: the full-width ramp (smoothstep from
+    ramp[0] to ramp[1], flat below) and the text block's feathered patch. Cached per geometry."""
+    width, height = size
+    rows = height - region_top
+    ramp_top, ramp_full = ramp
+    column = []
+    for y in range(region_top, height):
+        t = 1.0 if y >= ramp_full else max(0.0, (y - ramp_top) / max(1, ramp_full - ramp_top))
+        column.append(t * t * (3 - 2 * t))
+    base = _strip(column, vertical=True).resize((width, rows))
+    left, top, right, bottom = block
+    across = _strip(_smoothstep_profile(width, left, right, feather), vertical=False).resize((width, rows))
+    down = _strip(_smoothstep_profile(height, top, bottom, feather)[region_top:], vertical=True)
+    patch = ImageChops.multiply(across, down.resize((width, rows)))
+    return base, patch
+
+
+def _scaled(mask: Image.Image, alpha: float) -> Image.Image:
+    level = _mask_level(alpha)
+    return mask.point([(v * level + 127) // 255 for v in range(256)])
+
+
+def darkened_bound(brightest: float, alpha: float) -> float:
+    """The most luminous any pixel of a region whose brightest pixel is `brightest` can be after
+    a black shade of strength alpha (see the module docstring; one 8-bit step for rounding)."""
+    grey = linear_to_srgb(brightest)
+    return srgb_to_linear(min(1.0, (1 - alpha) * grey + 1 / 255))
+
+
+def lightened_bound(minima: tuple[float, float, float], alpha: float) -> float:
+    """The least luminous any pixel of a region with these channel minima can be after a white
+    shade of strength alpha (one 8-bit step for rounding)."""
+    raised = (max(0.0, c + alpha * (1 - c) - 1 / 255) for c in minima)
+    return sum(w * srgb_to_linear(v) for w, v in zip(_WCAG_WEIGHTS, raised, strict=True))
+
+
+def shade(
+    canvas: Image.Image,
+    *,
+    ramp: tuple[int, int],
+    block: tuple[int, int, int, int],
+    base_alpha: float,
+    block_alpha: float,
+    colour: tuple[int, int, int],
+    feather: int,
+    behind_block: Image.Image | None = None,
+) -> None:
+    """Shade the canvas in place toward colour: base_alpha over the full width from the ramp
+    down (eased in over ramp[0]..ramp[1]), and inside block (feathered by `feather` px) as much
+    more as makes block_alpha there. Pixels above the ramp and outside the patch stay untouched.
+
+    Under the block the shade is uniform, so those pixels are one blend of the block (pass its
+    unshaded pixels as behind_block if already cropped); only the feathered ring around it goes
+    through the gradient mask, a third of the area of a masked paste of the whole region.
+    """
+    base_alpha = min(base_alpha, block_alpha)
+    level = _mask_level(block_alpha)
+    if level <= 0:
+        return
+    width, height = canvas.size
+    left, top, right, bottom = block
+    region_top = max(0, min(ramp[0], top - feather))
+    base, patch = _unit_masks(canvas.size, region_top, ramp, block, feather)
+    # Shades compose multiplicatively: (1 - base)(1 - extra) = 1 - block_alpha under the text.
+    extra = 1 - (1 - level / 255) / (1 - base_alpha) if base_alpha < 1 else 0.0
+    ring = [
+        (0, region_top, width, top),
+        (0, top, left, bottom),
+        (right, top, width, bottom),
+        (0, bottom, width, height),
+    ]
+    for x0, y0, x1, y1 in ring:
+        if x1 <= x0 or y1 <= y0:
+            continue
+        # The mask is built for the ring's pixels only: the block inside is one plain blend.
+        local = (x0, y0 - region_top, x1, y1 - region_top)
+        if extra <= 0:
+            ring_mask = _scaled(base.crop(local), base_alpha)
+        elif base_alpha <= 0:
+            ring_mask = _scaled(patch.crop(local), extra)
+        else:
+            ring_mask = ImageChops.screen(
+                _scaled(base.crop(local), base_alpha), _scaled(patch.crop(local), extra)
+            )
+        canvas.paste(_solid(ring_mask.size, colour), (x0, y0), ring_mask)
+    inside = behind_block if behind_block is not None else canvas.crop(block)
+    flat = Image.new("RGB", inside.size, colour)
+    canvas.paste(Image.blend(inside, flat, level / 255), (left, top))
+
+
+class InkMask:
+    """Text of one colour over a canvas: glyphs are rasterised into one coverage mask, then
+    composited in one paste over the inked bounding box (not a blend per run or per line)."""
+
+    def __init__(self, canvas: Image.Image) -> None:
+        self.canvas = canvas
+        self.mask = Image.new("L", canvas.size)
+        self.draw = ImageDraw.Draw(self.mask)
+
+    def composite(self, fill: str | tuple[int, int, int]) -> None:
+        box = self.mask.getbbox()
+        if box is not None:
+            coverage = self.mask.crop(box)
+            self.canvas.paste(
+                _solid(coverage.size, ImageColor.getrgb(fill) if isinstance(fill, str) else fill),
+                box[:2],
+                coverage,
+            )
+
+
+def _solid(size: tuple[int, int], colour: tuple[int, ...]) -> Image.Image:
+    """A flat image to paste through a mask: Pillow blends an image through a mask about 40 %
+    faster than it fills a colour through one (its colour fill checks the mode per byte)."""
+    return Image.new("RGB", size, colour)
