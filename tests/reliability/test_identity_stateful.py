@@ -128,14 +128,17 @@ class Newsroom(RuleBasedStateMachine):
                 if state is not None:
                     assert report["slug"] == state.slug  # the report names what stays live
                 continue
-            if state is None:
-                # Not live: only because its explicit slug belongs to another live source.
-                assert report["status"] == "rejected", (key, report)
+            if report["status"] == "rejected":
+                # Only because its explicit slug belongs to another live source (live there, or a
+                # former slug of it that still redirects); what it had live, if anything, stays.
                 (error,) = report["errors"]
-                assert error["loc"] == "/slug"
-                owner = error["msg"].rsplit(" ", 1)[-1]
-                assert owner != key and live[owner].slug == document["slug"]
+                assert error["loc"] == "/slug", (key, report)
+                owner = live[error["msg"].rsplit(" ", 1)[-1]]
+                assert owner.source != key
+                assert document["slug"] in (owner.slug, *owner.former_slugs)
+                assert report["slug"] == (state.slug if state is not None else None)
                 continue
+            assert state is not None, (key, report)
             assert report["status"] == "published" and report["slug"] == state.slug, (key, report)
             page = self.site.get(f"articles/{state.slug}/index.html").body.decode()
             assert f"{key} says:" in page  # the current file, not an older one

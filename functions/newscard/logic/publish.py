@@ -223,10 +223,13 @@ class Publisher:
                     article, raw, held, target, source_sha256=source_sha256, sequencer=sequencer, timer=timer
                 )
             except ArticleRejected:
-                # Rejected after claiming a new slug (e.g. an image that does not load): give the
-                # claim back, or a file that never went live would keep the slug from others.
+                # A rejected upload (a broken image, say) keeps no slug it claimed for this attempt:
+                # the commit drops claims the state does not need, so it cannot squat the slug and
+                # push the good article with that headline to a suffixed one.
                 if held.state.claimed != state.claimed:
-                    held.state = self.registry.commit(held.state, token=held.token, keep_until=held.until)
+                    with contextlib.suppress(Exception):
+                        held.state = self.registry.commit(held.state, token=held.token)
+                        held.released = True
                 raise
         return outcome
 
