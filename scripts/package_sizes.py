@@ -21,7 +21,10 @@ from newscard.devstack import load_template
 MB = 1024 * 1024
 ZIPPED_LIMIT = 50 * MB  # direct upload of a deployment package (sam deploy goes via S3, but stay under)
 UNZIPPED_LIMIT = 250 * MB  # function code plus all its layers, extracted
-ARTEFACT_BUDGET = 40 * MB  # ours: each function package and each layer, unzipped
+# Ours: each function package, unzipped (issue 16), so a code change deploys in seconds. Layers are
+# bounded by Lambda's own limits above: the shared dependency layer grows with the features the
+# product has (Pyphen's dictionaries, say) and the optional face detector's runtime is large by nature.
+ARTEFACT_BUDGET = 40 * MB
 
 
 def unzipped_size(path: Path) -> int:
@@ -66,7 +69,7 @@ def main(argv: list[str]) -> int:
     over = False
     print(
         f"{'artefact':<22} {'zipped':>9} {'unzipped':>9} {'+layers':>9}"
-        "  limits 50 MB zipped, 250 MB total; budget 40 MB unzipped each"
+        "  limits 50 MB zipped, 250 MB total; budget 40 MB unzipped per function"
     )
     for name, (zipped, unzipped) in sizes.items():
         props = resources[name].get("Properties") or {}
@@ -77,7 +80,7 @@ def main(argv: list[str]) -> int:
         flag = ""
         if zipped > ZIPPED_LIMIT or total > UNZIPPED_LIMIT:
             over, flag = True, "  OVER LIMIT"
-        elif unzipped > ARTEFACT_BUDGET:
+        elif resources[name]["Type"] == "AWS::Serverless::Function" and unzipped > ARTEFACT_BUDGET:
             over, flag = True, "  OVER BUDGET"
         print(f"{name:<22} {zipped / MB:>7.1f}MB {unzipped / MB:>7.1f}MB {total / MB:>7.1f}MB{flag}")
     return 1 if over else 0
