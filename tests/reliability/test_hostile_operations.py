@@ -30,8 +30,8 @@ from newscard.logic.republish import republish_here, republish_via_queue
 from newscard.logic.validation import parse_article
 from newscard.models.errors import ArticleRejected
 from newscard.models.settings import Settings
-from newscard.models.site_index import SiteIndex
-from newscard.rendering.site import SiteInfo, render_feed, render_sitemap
+from newscard.models.site_index import IndexEntry
+from newscard.rendering.site import SiteInfo, render_feed, render_news_sitemap
 from tests.conftest import (
     ARTICLES_BUCKET,
     ENVIRONMENT,
@@ -158,16 +158,22 @@ def test_republish_through_the_queue_retries_refused_entries_then_reports_them()
 
 
 def test_feed_and_sitemap_stay_well_formed_even_if_the_index_holds_characters_xml_forbids() -> None:
-    site, sources = MemoryStore(), MemoryStore()
-    _publisher(site, sources).publish(text_only(slug="xml"))
-    index = SiteIndex.model_validate_json(site.get("_index/articles.json").body)
-    # An entry written before validation rejected these (an old index): U+FFFE, U+FFFF, a C0 control
-    entry = index.entries[0].model_copy(update={"headline": "A\ufffeB\uffffC\x01D", "dek": "\ud800dek"})
-    hostile = SiteIndex(entries=[entry])
-    info = SiteInfo("Site \uffff", "https://news.example.com")
+    # A listing entry written before validation rejected these: U+FFFE, U+FFFF, a C0 control
     now = datetime.now(UTC)
-    feed = ElementTree.fromstring(render_feed(hostile, info, now=now).encode("utf-8"))
-    sitemap = ElementTree.fromstring(render_sitemap(hostile, info, now=entry.published_at).encode("utf-8"))
+    entry = IndexEntry(
+        slug="xml",
+        url="https://news.example.com/articles/xml/",
+        path="articles/xml/",
+        headline="A\ufffeB\uffffC\x01D",
+        dek="\ud800dek",
+        section="World",
+        section_slug="world",
+        language="en",
+        published_at=now,
+    )
+    info = SiteInfo("Site \uffff", "https://news.example.com")
+    feed = ElementTree.fromstring(render_feed([entry], info, now=now).encode("utf-8"))
+    sitemap = ElementTree.fromstring(render_news_sitemap([entry], info, now=now).encode("utf-8"))
     atom = "{http://www.w3.org/2005/Atom}"
     assert feed.findtext(f"{atom}entry/{atom}title") == "ABCD"
     assert [e.text for e in sitemap.iter() if e.tag.endswith("}title")] == ["ABCD"]
