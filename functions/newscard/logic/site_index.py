@@ -45,7 +45,7 @@ from newscard.logic.render import HTML, SHORT, hero_variants, object_position
 from newscard.models.article import Article, slugify
 from newscard.models.errors import ArticleRejected, NotFound, PreconditionFailed, Problem, StorageError
 from newscard.models.manifest import Manifest
-from newscard.models.site_index import FrontPins, IndexEntry, ListingImage, Pin
+from newscard.models.site_index import FRONT_VERSION_MAX, FrontPins, IndexEntry, ListingImage, Pin
 from newscard.rendering.renditions import fallback
 from newscard.rendering.site import (
     ARCHIVE_BASE,
@@ -309,6 +309,9 @@ class SiteIndexer:
         if missing:
             raise ArticleRejected(missing)
         expected = change.version if change.version is not None else self.pins().version or 0
+        if expected >= FRONT_VERSION_MAX:
+            # No stored version gets this far (each write adds one), so the read it names is stale.
+            raise PreconditionFailed(f"front page pins version {expected}")
         stored = FrontPins(pinned=change.pinned, version=expected + 1)
         self.table.put(
             {

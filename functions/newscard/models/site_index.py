@@ -97,6 +97,10 @@ class Pin(BaseModel):
         return self.until is None or self.until > now
 
 
+# Pins versions stay well inside what DynamoDB numbers and JSON readers hold exactly.
+FRONT_VERSION_MAX = 2**53
+
+
 class FrontPins(BaseModel):
     """The body of `PUT /front`: the pinned stories, first is the lead, and the version it replaces."""
 
@@ -106,6 +110,6 @@ class FrontPins(BaseModel):
     version: int | None = Field(
         default=None,
         ge=0,
-        le=2**53,  # well inside what DynamoDB numbers and JSON readers hold exactly
+        le=FRONT_VERSION_MAX,
         description="the version read from GET /front; the write is refused (409) if it changed since",
     )
