@@ -121,3 +121,24 @@ def test_an_unknown_preset_is_422(s3: Any, api: ModuleType) -> None:
 def test_the_openapi_document_in_the_repo_is_current(api: ModuleType) -> None:
     committed = json.loads((ROOT / "openapi.json").read_text())
     assert committed == api.openapi_document(), "run: .venv/bin/newscard openapi > openapi.json"
+
+
+def test_an_article_before_the_year_1000_is_listed_under_its_padded_day(s3: Any, api: ModuleType) -> None:
+    # Given an article dated in the year 148 (schemathesis sent one; %Y gave "148-12-13", a bad day)
+    article = {
+        "headline": "An ancient date",
+        "slug": "ancient",
+        "section": "History",
+        "published_at": "0148-12-13T16:56:23Z",
+        "body": [{"type": "paragraph", "text": "Long ago."}],
+    }
+    post = copy.deepcopy(load_event("api-post-articles.json"))
+    post["body"], post["isBase64Encoded"] = json.dumps(article), False
+
+    # When it is published over HTTP
+    response = call(api, post)
+
+    # Then it is published and its archive day and day sitemap use the ISO (zero-padded) date
+    assert response["statusCode"] == 201, response["body"]
+    keys = site_keys(s3)
+    assert "archive/0148/12/13/index.html" in keys and "sitemaps/0148-12-13.xml" in keys

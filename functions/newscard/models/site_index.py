@@ -77,12 +77,14 @@ class IndexEntry(BaseModel):
     @property
     def day(self) -> str:
         """The UTC day the article belongs to in the archive: 2026-11-30."""
-        return self.published_utc.strftime("%Y-%m-%d")
+        # isoformat, not strftime: %Y does not zero-pad years before 1000 on Linux.
+        return self.published_utc.date().isoformat()
 
     @property
     def sort_key(self) -> str:
         """Newest-first order with the slug breaking ties: the same set always renders the same bytes."""
-        return f"{self.published_utc.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{self.slug}"
+        moment = self.published_utc.replace(tzinfo=None).isoformat(timespec="microseconds")
+        return f"{moment}Z#{self.slug}"
 
 
 class Pin(BaseModel):
