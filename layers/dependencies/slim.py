@@ -35,6 +35,7 @@ BABEL_KEYS = frozenset(
         "date_formats",
         "time_formats",
         "datetime_formats",
+        "datetime_skeletons",  # format_skeleton: the archive's month and year (format_month_year)
         "zone_formats",
         "list_patterns",
         "number_symbols",

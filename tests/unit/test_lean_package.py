@@ -61,6 +61,17 @@ calls = {
     "format_names": lambda tag: [i18n.format_names(names, tag) for names in name_lists],
     "og_locale": lambda tag: [i18n.og_locale(tag)],
     "list_separators": lambda tag: [i18n.list_separators(count, tag) for count in range(5)],
+    "format_date_time": lambda tag: [i18n.format_date_time(m, tag) for m in moments],
+    "format_full_date": lambda tag: [i18n.format_full_date(m, tag) for m in moments],
+    "format_month_year": lambda tag: [i18n.format_month_year(m, tag) for m in moments],
+    "nav_labels": lambda tag: [i18n.nav_labels(tag)],
+    "direction": lambda tag: [i18n.direction(tag)],
+    "catalog_names": lambda tag: [i18n.catalog_names(tag)],
+    # translations() returns a catalog object; compare what it does: translate the interface words.
+    "translations": lambda tag: [
+        i18n.translations(tag).gettext(word) for word in ("By", "Updated", "Topics")
+    ],
+    "N_": lambda tag: [i18n.N_("By")],
 }
 public = sorted(
     name
