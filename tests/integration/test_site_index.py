@@ -312,7 +312,7 @@ def _entry(number: int, published_at: datetime | None = None) -> IndexEntry:
 def test_fifty_concurrent_publishes_all_appear_in_every_listing(s3: Any) -> None:
     # Given the site bucket and the state table (moto, shaped by template.yaml)
     site = S3Store(s3, SITE_BUCKET)
-    table = DynamoListingTable(boto3.client("dynamodb", region_name="us-east-1"), STATE_TABLE)
+    table = DynamoListingTable(AtomicRequests(boto3.client("dynamodb", region_name="us-east-1")), STATE_TABLE)
     target = publisher(site, table)
     documents = [document(number) for number in range(50)]
     start = threading.Barrier(len(documents))
@@ -338,10 +338,34 @@ def test_fifty_concurrent_publishes_all_appear_in_every_listing(s3: Any) -> None
     assert table.get("LIST#FRONT", "VERSION") == {"PK": "LIST#FRONT", "SK": "VERSION", "version": 50}
 
 
+class AtomicRequests:
+    """A DynamoDB client whose requests are atomic, as DynamoDB's are.
+
+    In-process moto is not thread-safe (a Query iterating a table while a PutItem changes it raises
+    "dictionary changed size during iteration"); one lock per request keeps every interleaving
+    between requests, which is what the listing design must survive.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self._inner, self._lock = inner, threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._inner, name)
+        if not callable(method):
+            return method
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                return method(*args, **kwargs)
+
+        return call
+
+
 def test_fifty_concurrent_updates_with_unpublishes_settle_on_the_final_set(s3: Any) -> None:
     # Given 25 listed articles
     site = S3Store(s3, SITE_BUCKET)
-    table = DynamoListingTable(boto3.client("dynamodb", region_name="us-east-1"), STATE_TABLE)
+    dynamodb = AtomicRequests(boto3.client("dynamodb", region_name="us-east-1"))
+    table = DynamoListingTable(dynamodb, STATE_TABLE)
     indexer = SiteIndexer(site, SiteInfo("Gazette", BASE_URL), table, clock=lambda: NOW)
     for number in range(25):
         indexer.upsert(_entry(number))
