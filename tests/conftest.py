@@ -160,12 +160,11 @@ def api(s3: Any) -> ModuleType:
 
 
 def seed_image_count() -> int:
-    """Page renditions of the seed article: its hero (2400 px wide, in every format) and one body
-    image (1600 px, without AVIF), each at every page width up to 1200."""
+    """Page renditions of the seed article: its hero (2400 px wide) and one body image (1600 px),
+    each at every page width up to 1200, in every format."""
     from newscard.rendering import renditions
 
-    widths = len(renditions.rendition_widths(1200))
-    return widths * len(renditions.formats()) + widths * len(renditions.body_formats())
+    return 2 * len(renditions.rendition_widths(1200)) * len(renditions.formats())
 
 
 def put_seed_assets(client: Any) -> None:

@@ -245,7 +245,6 @@ def render_article(
             continue
         is_hero = article.hero is not None and src == article.hero.src
         name = HERO_IMAGE_NAME if is_hero else f"image-{index}"
-        kinds = responsive.formats() if is_hero else responsive.body_formats()
         focus = None
         with image_rejected_at(pointer, src):
             if is_hero and hero is not None:
@@ -259,7 +258,7 @@ def render_article(
                     images.decode(source, at_least=_page_image_size(info)), PAGE_IMAGE_MAX_WIDTH
                 )
                 del source
-            rendered = responsive.render_renditions(base, kinds=kinds)
+            rendered = responsive.render_renditions(base)
         variants = []
         for rendition in rendered:
             key = _hashed_key(

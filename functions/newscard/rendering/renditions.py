@@ -1,4 +1,4 @@
-"""Responsive page images: one photo -> a few widths in AVIF, WebP and JPEG, for <picture>/srcset.
+"""Responsive page images: one photo -> a few widths in WebP and JPEG, for <picture>/srcset.
 
 Pages offer every width in every format and let the browser pick by `sizes` and its screen; the
 JPEG set is the fallback every browser decodes (and the one og:image, JSON-LD and the feed use).
@@ -6,13 +6,14 @@ Widths are capped at the photo's own width (no upscaling).
 
 Encode cost for one photo at the three widths (1200/800/400 px, best of five on a loaded 2-core
 machine): JPEG q80 113 ms / 106 KB; WebP method 2 612 ms / 55 KB (method 0: 350 ms / 73 KB;
-method 4, the default: 905 ms / 50 KB); AVIF speed 10 q40 919 ms / 50 KB (q50: 1117 ms / 66 KB,
-more bytes than WebP, which would defeat its purpose). AVIF is encoded where Pillow has it,
-single-threaded so its bytes are reproducible and a Lambda's one vCPU is not oversubscribed, and
-for the hero only: it costs half again WebP for ~10% fewer bytes, so it is spent on the picture
-that is the article's largest paint and every listing's thumbnail, not on body images that load
-lazily below the fold. A 1600 px width would double the encode time for the one layout that could
-use it (the hero on a 2x desktop): 1200 px is the widest rendition.
+method 4, the default: 905 ms / 50 KB); AVIF speed 10 q40 919 ms / 50 KB (q50: 1117 ms / 66 KB).
+No AVIF is encoded, anywhere: at the one speed a publish can afford it saved ~10% of WebP's bytes
+for half again its time, on the hero only, and the Lambda build leaves Pillow's 5 MB AVIF codec
+out (layers/dependencies/slim.py), so encoding it where Pillow has it made a laptop's site differ
+from the deployed one. One behaviour: WebP + JPEG on every machine. AVIF variants that an
+earlier version wrote into listings are still ordered and offered (_ORDER). A 1600 px width
+would double the encode time for the one layout that could use it (the hero on a 2x desktop):
+1200 px is the widest rendition.
 """
 
 from __future__ import annotations
@@ -39,16 +40,9 @@ EXTENSIONS = {JPEG: "jpg", WEBP: "webp", AVIF: "avif"}
 
 @cache
 def formats() -> tuple[str, ...]:
-    """Content types to encode, best first; JPEG (the fallback) always last."""
-    found = [AVIF] if features.check("avif") else []
-    if features.check("webp"):
-        found.append(WEBP)
-    return (*found, JPEG)
-
-
-def body_formats() -> tuple[str, ...]:
-    """Formats for body images: all but AVIF (see the module notes on cost)."""
-    return tuple(kind for kind in formats() if kind != AVIF)
+    """Content types to encode, best first; JPEG (the fallback) always last. The same for the hero
+    and body images, and on every machine (see the module notes on AVIF)."""
+    return (WEBP, JPEG) if features.check("webp") else (JPEG,)
 
 
 @dataclass(frozen=True)
@@ -73,9 +67,7 @@ def rendition_widths(source_width: int, widths: tuple[int, ...] = PAGE_WIDTHS) -
 
 def encode(image: Image.Image, content_type: str) -> bytes:
     buffer = io.BytesIO()
-    if content_type == AVIF:
-        image.save(buffer, "AVIF", quality=40, speed=10, max_threads=1)
-    elif content_type == WEBP:
+    if content_type == WEBP:
         image.save(buffer, "WEBP", quality=72, method=2)
     else:
         image.save(buffer, "JPEG", quality=80, optimize=True, subsampling="4:2:0")
@@ -85,18 +77,15 @@ def encode(image: Image.Image, content_type: str) -> bytes:
 def render_renditions(
     source: Image.Image | Photo,
     widths: tuple[int, ...] = PAGE_WIDTHS,
-    *,
-    kinds: tuple[str, ...] | None = None,
 ) -> list[Rendition]:
-    """Every width in every format of kinds (default: all this Pillow encodes), widest first."""
-    kinds = formats() if kinds is None else kinds
+    """Every width in every format, widest first."""
     photo = as_photo(source)
     width, height = photo.size
     renditions: list[Rendition] = []
     for target in sorted(rendition_widths(width, widths), reverse=True):
         size = (target, max(1, round(height * target / width)))
         image = photo.resample(size, (0, 0, width, height))
-        renditions.extend(Rendition(*size, kind, encode(image, kind)) for kind in kinds)
+        renditions.extend(Rendition(*size, kind, encode(image, kind)) for kind in formats())
     return renditions
 
 
