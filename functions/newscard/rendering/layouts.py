@@ -18,7 +18,7 @@ from typing import Literal
 from PIL import Image, ImageDraw, ImageOps
 
 from newscard.models.settings import Theme
-from newscard.rendering import images
+from newscard.rendering import images, pixels
 from newscard.rendering.cards import (
     _PHOTO_MIN_SCRIM,
     CardText,
@@ -251,13 +251,17 @@ def _draw_stack(canvas: Image.Image, stack: _Stack, text: CardText, theme: Theme
         draw.ellipse((centre_x - radius, centre_y - radius, centre_x + radius, centre_y + radius), fill=ink)
     draw_line(canvas, stack.label, text_left, top + tab_height / 2 + size * 0.36, size, ink)
 
+    # The headline and the site name share the theme's text colour: their glyphs go into one
+    # coverage mask, composited onto the card in one paste (pixels.InkMask).
+    ink_mask = pixels.InkMask(canvas)
     block = stack.headline
     for index, line in enumerate(block.lines):
         baseline = stack.headline_top + index * block.line_height + block.line_height / 2 + block.size * 0.36
-        draw_line(canvas, line, x_for(line.width), baseline, block.size, theme.text)
+        draw_line(canvas, line, x_for(line.width), baseline, block.size, theme.text, mask=ink_mask)
 
     # Footer: the logo if the theme has one, else an accent rule and the site name.
     if stack.logo is not None:
+        ink_mask.composite(theme.text)
         canvas.paste(stack.logo, (round(x_for(stack.logo.width)), stack.footer_top), stack.logo)
         return
     size = stack.site_size
@@ -268,7 +272,8 @@ def _draw_stack(canvas: Image.Image, stack: _Stack, text: CardText, theme: Theme
         (rule_left, footer, rule_left + rule_width - 1, footer + stack.footer_height - 1), fill=theme.accent
     )
     site_x = right - rule_width - rule_gap - stack.site.width if rtl else left + rule_width + rule_gap
-    draw_line(canvas, stack.site, site_x, footer + size * 0.75 + size * 0.36, size, theme.text)
+    draw_line(canvas, stack.site, site_x, footer + size * 0.75 + size * 0.36, size, theme.text, mask=ink_mask)
+    ink_mask.composite(theme.text)
 
 
 def _column(preset: Preset) -> tuple[int, int, int, int]:
