@@ -1,7 +1,8 @@
 """Fresh-process probes for bench/run.py: what a Lambda cold start pays, and peak memory.
 
 python bench/child.py cold PHOTO OUT HEADLINE    -> "<handler import ms> <first card ms>"
-python bench/child.py libraries                  -> "<third-party libraries' import ms>"
+python bench/child.py handler-libraries          -> the third-party modules the handler import loads
+python bench/child.py libraries < NAMES          -> "<import ms of those modules alone>"
 python bench/child.py memory PHOTO HEADLINE      -> "<VmHWM after imports MB> <VmHWM after MB> <w> <h>"
 python bench/child.py article-memory ASSETS N    -> "<VmHWM after imports MB> <VmHWM after MB> <status>"
 """
@@ -91,18 +92,29 @@ def main() -> None:
         # the process's exit (interpreter teardown) is not part of a Lambda cold start.
         print(f"{(imported - start) * 1000:.1f} {(done - imported) * 1000:.1f} {time.time():.6f}")
     elif mode == "libraries":
-        # The floor under the handler import: only the third-party libraries every publish uses
-        # (validation, Powertools' logger and SQS batch, imaging, page templates, dates), nothing
-        # of ours. The handler's import above this is our own code (models, fonts, templates).
-        start = time.perf_counter()
-        import babel.dates  # noqa: F401
-        import jinja2  # noqa: F401
-        import pydantic  # noqa: F401
-        from aws_lambda_powertools import Logger, Metrics  # noqa: F401
-        from aws_lambda_powertools.utilities.batch import BatchProcessor  # noqa: F401
-        from PIL import Image, ImageDraw, ImageFont  # noqa: F401
+        # The floor under the handler import: the third-party modules that importing the handler
+        # loads (listed by "handler-libraries" in another process), imported alone, in its order.
+        # The handler's import above this is our own code (models, fonts, the page machinery).
+        import importlib
 
+        names = sys.stdin.read().split()
+        start = time.perf_counter()
+        for name in names:
+            importlib.import_module(name)
         print(f"{(time.perf_counter() - start) * 1000:.1f}")
+    elif mode == "handler-libraries":
+        import importlib
+
+        importlib.import_module("newscard.handlers.s3_events")
+
+        ours_or_standard = {*sys.stdlib_module_names, "newscard", "__main__"}
+        print(
+            "\n".join(
+                name
+                for name in list(sys.modules)
+                if name.split(".")[0] not in ours_or_standard and not name.startswith("_sysconfigdata")
+            )
+        )
     elif mode == "article-memory":
         publish_many_images(sys.argv[2], int(sys.argv[3]))
     elif mode == "memory":

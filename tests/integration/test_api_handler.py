@@ -53,6 +53,25 @@ def test_get_returns_the_manifest_or_404(s3: Any, api: ModuleType) -> None:
     assert json.loads(response["body"])["slug"] == SEED_SLUG
 
 
+def test_get_at_a_moved_articles_old_slug_is_a_301_to_its_new_one(s3: Any, api: ModuleType) -> None:
+    put_seed_assets(s3)
+    source = "incoming/desk/alliance.json"
+    for slug in ("alliance-fears", "alliance-fears-deepen"):
+        api.publisher.publish(json.dumps(seed_document(slug=slug)).encode(), source_key=source)
+    old = copy.deepcopy(load_event("api-get-article.json"))
+    old["path"], old["pathParameters"] = "/articles/alliance-fears", {"slug": "alliance-fears"}
+    response = call(api, old)
+    assert response["statusCode"] == 301
+    assert response["multiValueHeaders"]["Location"] == ["alliance-fears-deepen"]
+    assert json.loads(response["body"]) == {"moved_to": "alliance-fears-deepen"}
+    new = copy.deepcopy(old)
+    new["path"], new["pathParameters"] = "/articles/alliance-fears-deepen", {"slug": "alliance-fears-deepen"}
+    assert json.loads(call(api, new)["body"])["former_slugs"] == ["alliance-fears"]
+    never = copy.deepcopy(old)
+    never["path"], never["pathParameters"] = "/articles/never-published", {"slug": "never-published"}
+    assert call(api, never)["statusCode"] == 404
+
+
 def test_delete_unpublishes_with_204_and_then_404(s3: Any, api: ModuleType) -> None:
     put_seed_assets(s3)
     call(api, load_event("api-post-articles.json"))

@@ -116,7 +116,7 @@ def test_lighthouse_scores_at_least_95(reports: dict[str, dict[str, Any]], page:
 
 
 # What a phone (390x844 at 3x) downloads for the front page of this 4-article site, on load.
-# Before responsive images: 124.5 KB (117 KB of full-size JPEGs); after: 37-46 KB (AVIF thumbnails then; WebP since AVIF was dropped).
+# Before responsive images: 124.5 KB (117 KB of full-size JPEGs); after: 37-46 KB (AVIF thumbnails then).
 # scripts/page_weight.py measures the 9-article example site the same way (341 KB -> 145 KB).
 PHONE_FRONT_PAGE_BUDGET = 60_000
 

@@ -153,9 +153,19 @@ def put_article(slug: Slug) -> Response[str]:
 @app.get("/articles/<slug>", summary="The manifest of a published article")
 def get_article(slug: Slug) -> Response[str]:
     manifest = publisher.read_manifest(slug)
-    if manifest is None:
+    if manifest is not None:
+        return Response(status_code=200, content_type="application/json", body=manifest.model_dump_json())
+    target = publisher.moved_to(slug)
+    if target is None:
         raise NotFound(f"no published article has the slug {slug}")
-    return Response(status_code=200, content_type="application/json", body=manifest.model_dump_json())
+    # As the site does for the old page (SPEC section 8). A relative reference (the new slug alone)
+    # resolves against the request's own URL, so it keeps any API Gateway stage prefix.
+    return Response(
+        status_code=301,
+        content_type="application/json",
+        headers={"Location": target},
+        body=json.dumps({"moved_to": target}),
+    )
 
 
 @app.delete("/articles/<slug>", summary="Unpublish an article")
@@ -266,6 +276,11 @@ def openapi_document() -> dict[str, Any]:
         paths[path][method]["responses"]["404"] = {"description": "No such article", **errors}
         paths[path][method]["responses"].pop("422", None)
         paths[path][method]["responses"]["422"] = {"description": "Not a valid slug", **errors}
+    paths["/articles/{slug}"]["get"]["responses"]["301"] = {
+        "description": "The article moved: Location holds its new slug (relative to this URL)",
+        "headers": {"Location": {"schema": {"type": "string"}}},
+        "content": {"application/json": {}},
+    }
     paths["/articles/{slug}"]["delete"]["responses"] = {
         "204": {"description": "Unpublished"},
         **{k: v for k, v in paths["/articles/{slug}"]["delete"]["responses"].items() if k != "200"},

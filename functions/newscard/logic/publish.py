@@ -172,6 +172,12 @@ class Publisher:
         except NotFound:
             return None
 
+    def moved_to(self, slug: str) -> str | None:
+        """Where an article that once lived at slug lives now (its claim is a permanent redirect),
+        or None when slug was never moved away from."""
+        claim = self.registry.claim_of(slug)
+        return claim.target if claim is not None else None
+
     def live_slug(self, source: str) -> str | None:
         """Where the source's article is live, if it is."""
         state = self.registry.get(source)
