@@ -13,7 +13,7 @@ from newscard.models.settings import Theme
 from newscard.rendering import images, pixels
 from newscard.rendering.fonts import Face, load_font
 from newscard.rendering.subject import Subject, given
-from newscard.rendering.text import Line, Run, TextBlock, emoji_factor, run_width
+from newscard.rendering.text import Line, Run, TextBlock, emoji_factor, run_width, runs, text_width
 
 if TYPE_CHECKING:
     from newscard.rendering.layouts import LayoutName
@@ -291,6 +291,16 @@ def _emoji_bitmap(text: str, face: Face, size: int) -> tuple[Image.Image, tuple[
         Image.Resampling.LANCZOS,
     )
     return scaled, (left * factor, top * factor)
+
+
+def clear_layout_caches() -> None:
+    """Forget what earlier cards measured and built (runs, widths, scrim masks, emoji bitmaps), not
+    the loaded fonts: the benchmark calls it so every timed card typesets a headline the process
+    has not seen, as the first card of a new article does."""
+    for cached in (runs, run_width, text_width):
+        cached.cache_clear()
+    pixels.clear_caches()
+    _emoji_bitmap.cache_clear()
 
 
 def _readable_on(background: str, preferred: str) -> str:

@@ -107,20 +107,48 @@ def lightening_for(minima: tuple[float, float, float], text_luminance: float, ta
     return high / 255
 
 
-def _smoothstep_profile(length: int, start: int, end: int, feather: int) -> list[float]:
-    """1 inside start..end, easing to 0 over feather pixels on either side (smoothstep)."""
-    profile = []
-    for position in range(length):
-        distance = max(start - position, position - (end - 1), 0)
-        t = max(0.0, 1 - distance / feather) if feather > 0 else float(distance == 0)
-        profile.append(t * t * (3 - 2 * t))
-    return profile
+def _smoothstep_byte(t: float) -> int:
+    """round(255 * smoothstep(t)) for t in 0..1: the 8-bit value of every eased mask edge."""
+    return round(255 * (t * t * (3 - 2 * t)))
 
 
-def _strip(values: list[float], vertical: bool) -> Image.Image:
-    strip = Image.new("L", (1, len(values)) if vertical else (len(values), 1))
-    strip.putdata([round(255 * v) for v in values])
-    return strip
+@lru_cache(maxsize=64)
+def _falloff(feather: int) -> bytes:
+    """The eased edge by distance from a patch: byte d is the mask at d pixels out (255 at 0),
+    for d = 0..feather - 1; from feather on it is 0."""
+    return bytes(_smoothstep_byte(1 - distance / feather) for distance in range(feather))
+
+
+def _smoothstep_profile(length: int, start: int, end: int, feather: int) -> bytes:
+    """255 inside start..end, easing to 0 over feather pixels on either side (smoothstep).
+
+    Built from the cached edge table by slices: a per-pixel Python loop over a story's width and
+    height cost ~2 ms a card, and every card has a new text block, so nothing caches the result.
+    """
+    end = max(start, end)
+    profile = bytearray(length)
+    profile[max(0, start) : max(0, min(length, end))] = b"\xff" * (max(0, min(length, end)) - max(0, start))
+    if feather > 0:
+        edge = _falloff(feather)
+        for distance in range(1, feather):
+            if 0 <= start - distance < length:
+                profile[start - distance] = edge[distance]
+            if 0 <= end - 1 + distance < length:
+                profile[end - 1 + distance] = edge[distance]
+    return bytes(profile)
+
+
+def _ramp_column(rows: range, ramp_top: int, ramp_full: int) -> bytes:
+    """0 above ramp_top, easing in (smoothstep) to 255 at ramp_full, 255 below: one byte per row."""
+    span = max(1, ramp_full - ramp_top)
+    return bytes(
+        255 if y >= ramp_full else _smoothstep_byte(max(0.0, (y - ramp_top) / span)) if y > ramp_top else 0
+        for y in rows
+    )
+
+
+def _strip(values: bytes, vertical: bool) -> Image.Image:
+    return Image.frombytes("L", (1, len(values)) if vertical else (len(values), 1), values)
 
 
 @lru_cache(maxsize=32)
@@ -135,11 +163,7 @@ def _unit_masks(
     ramp[0] to ramp[1], flat below) and the text block's feathered patch. Cached per geometry."""
     width, height = size
     rows = height - region_top
-    ramp_top, ramp_full = ramp
-    column = []
-    for y in range(region_top, height):
-        t = 1.0 if y >= ramp_full else max(0.0, (y - ramp_top) / max(1, ramp_full - ramp_top))
-        column.append(t * t * (3 - 2 * t))
+    column = _ramp_column(range(region_top, height), *ramp)
     # A one-pixel strip stretched along its other axis: every filter gives the same pixels, and
     # NEAREST copies instead of convolving (the default bicubic cost ~3 ms per story-sized mask).
     stretch = Image.Resampling.NEAREST
@@ -151,6 +175,11 @@ def _unit_masks(
     down = _strip(_smoothstep_profile(height, top, bottom, feather)[region_top:], vertical=True)
     patch = ImageChops.multiply(across, down.resize((width, rows), stretch))
     return base, patch
+
+
+def clear_caches() -> None:
+    """Forget the cached scrim geometry (see cards.clear_layout_caches)."""
+    _unit_masks.cache_clear()
 
 
 def _scaled(mask: Image.Image, alpha: float) -> Image.Image:
