@@ -218,27 +218,24 @@ def _apply_scrim(
         min(canvas.width, text_box[2]),
         min(canvas.height, text_box[3]),
     )
-    behind = canvas.crop(block)
-    whole = (0, 0, behind.width, behind.height)
     if text_luminance > 0.5:
         colour = (0, 0, 0)
-        _, brightest = pixels.luminance_range(behind, whole)
+        _, brightest = pixels.luminance_range(canvas, block)
         alpha = max(minimum, pixels.darkening_for(brightest, text_luminance, _TARGET_CONTRAST))
         contrast = contrast_ratio(text_luminance, pixels.darkened_bound(brightest, alpha))
     else:
         colour = (255, 255, 255)
-        minima = pixels.channel_minima(behind, whole)
+        minima = pixels.channel_minima(canvas, block)
         alpha = max(minimum, pixels.lightening_for(minima, text_luminance, _TARGET_CONTRAST))
         contrast = contrast_ratio(text_luminance, pixels.lightened_bound(minima, alpha))
     pixels.shade(
         canvas,
-        ramp=(scrim_top, block[1]),
+        ramp_top=scrim_top,
         block=block,
         base_alpha=minimum,
         block_alpha=alpha,
         colour=colour,
         feather=max(8, round(min(canvas.size) * _FEATHER_SHARE)),
-        behind_block=behind,
     )
     return round(contrast, 2)
 
@@ -299,7 +296,6 @@ def clear_layout_caches() -> None:
     has not seen, as the first card of a new article does."""
     for cached in (runs, run_width, text_width):
         cached.cache_clear()
-    pixels.clear_caches()
     _emoji_bitmap.cache_clear()
 
 

@@ -46,7 +46,7 @@ def luminance_range(image: Image.Image, box: tuple[int, int, int, int]) -> tuple
     One pass over the box's pixels (linearise by table, weight, extrema); rounded one 8-bit step
     outward, so rounding can only understate the contrast.
     """
-    linear = image.crop(box).point(_LINEAR_LUT * 3)
+    linear = _region(image, box).point(_LINEAR_LUT * 3)
     luminance = linear.convert("L", matrix=(*_WCAG_WEIGHTS, 0.0))
     darkest, brightest = (float(v) for v in luminance.getextrema())  # type: ignore[arg-type]
     return max(0.0, (darkest - 1) / 255), min(1.0, (brightest + 1) / 255)
@@ -54,9 +54,14 @@ def luminance_range(image: Image.Image, box: tuple[int, int, int, int]) -> tuple
 
 def channel_minima(image: Image.Image, box: tuple[int, int, int, int]) -> tuple[float, float, float]:
     """The darkest value (0..1) of each of R, G and B in box."""
-    extrema = image.crop(box).getextrema()
+    extrema = _region(image, box).getextrema()
     red, green, blue = (band[0] / 255 for band in extrema)  # type: ignore[index]
     return red, green, blue
+
+
+def _region(image: Image.Image, box: tuple[int, int, int, int]) -> Image.Image:
+    """box of image; the image itself when box is all of it (Pillow's crop would copy it)."""
+    return image if box == (0, 0, *image.size) else image.crop(box)
 
 
 def contrast_ratio(foreground: float, background: float) -> float:
@@ -147,44 +152,25 @@ def _ramp_column(rows: range, ramp_top: int, ramp_full: int) -> bytes:
     )
 
 
-def _strip(values: bytes, vertical: bool) -> Image.Image:
-    return Image.frombytes("L", (1, len(values)) if vertical else (len(values), 1), values)
+@lru_cache(maxsize=256)
+def _scale_table(level: int) -> bytes:
+    """A mask value v scaled to the 8-bit strength level, as a 256-entry translation table."""
+    return bytes((v * level + 127) // 255 for v in range(256))
 
 
-@lru_cache(maxsize=32)
-def _unit_masks(
-    size: tuple[int, int],
-    region_top: int,
-    ramp: tuple[int, int],
-    block: tuple[int, int, int, int],
-    feather: int,
-) -> tuple[Image.Image, Image.Image]:
-    """Full-strength masks over the rows region_top..bottom: the full-width ramp (smoothstep from
-    ramp[0] to ramp[1], flat below) and the text block's feathered patch. Cached per geometry."""
-    width, height = size
-    rows = height - region_top
-    column = _ramp_column(range(region_top, height), *ramp)
-    # A one-pixel strip stretched along its other axis: every filter gives the same pixels, and
-    # NEAREST copies instead of convolving (the default bicubic cost ~3 ms per story-sized mask).
-    stretch = Image.Resampling.NEAREST
-    base = _strip(column, vertical=True).resize((width, rows), stretch)
-    left, top, right, bottom = block
-    across = _strip(_smoothstep_profile(width, left, right, feather), vertical=False).resize(
-        (width, rows), stretch
-    )
-    down = _strip(_smoothstep_profile(height, top, bottom, feather)[region_top:], vertical=True)
-    patch = ImageChops.multiply(across, down.resize((width, rows), stretch))
-    return base, patch
+@lru_cache(maxsize=256)
+def _screen_table(base_level: int, extra_level: int) -> bytes:
+    """The patch's unscaled value v -> the screen of the flat base shade and v scaled to the
+    extra shade, computed by Pillow's own screen so every pixel matches a masked composite."""
+    scaled = Image.frombytes("L", (256, 1), _scale_table(extra_level))
+    return ImageChops.screen(Image.new("L", (256, 1), base_level), scaled).tobytes()
 
 
-def clear_caches() -> None:
-    """Forget the cached scrim geometry (see cards.clear_layout_caches)."""
-    _unit_masks.cache_clear()
-
-
-def _scaled(mask: Image.Image, alpha: float) -> Image.Image:
-    level = _mask_level(alpha)
-    return mask.point([(v * level + 127) // 255 for v in range(256)])
+def _stretched(values: bytes, size: tuple[int, int], *, vertical: bool) -> Image.Image:
+    """A one-pixel strip stretched along its other axis: NEAREST copies (every filter would give
+    the same pixels, bicubic at ~3 ms per story-sized mask)."""
+    strip = Image.frombytes("L", (1, len(values)) if vertical else (len(values), 1), values)
+    return strip.resize(size, Image.Resampling.NEAREST)
 
 
 def darkened_bound(brightest: float, alpha: float) -> float:
@@ -204,21 +190,23 @@ def lightened_bound(minima: tuple[float, float, float], alpha: float) -> float:
 def shade(
     canvas: Image.Image,
     *,
-    ramp: tuple[int, int],
+    ramp_top: int,
     block: tuple[int, int, int, int],
     base_alpha: float,
     block_alpha: float,
     colour: tuple[int, int, int],
     feather: int,
-    behind_block: Image.Image | None = None,
 ) -> None:
-    """Shade the canvas in place toward colour: base_alpha over the full width from the ramp
-    down (eased in over ramp[0]..ramp[1]), and inside block (feathered by `feather` px) as much
+    """Shade the canvas in place toward colour: base_alpha over the full width from the block's
+    top down (eased in from ramp_top), and inside block (feathered by `feather` px) as much
     more as makes block_alpha there. Pixels above the ramp and outside the patch stay untouched.
 
-    Under the block the shade is uniform, so those pixels are one blend of the block (pass its
-    unshaded pixels as behind_block if already cropped); only the feathered ring around it goes
-    through the gradient mask, a third of the area of a masked paste of the whole region.
+    The mask is screen(base ramp, patch), the patch being across(x) * down(y). Each band of rows
+    gets only the work its mask needs: where the patch is zero the mask is the ramp alone (a
+    stretched column); beside the block it is a function of x alone (a stretched row through a
+    table, with the block itself at block_alpha); only the feather's rows above and below the
+    block go through a full two-dimensional mask. Every pixel is composited once, and nothing is
+    built at the card's full size.
     """
     base_alpha = min(base_alpha, block_alpha)
     level = _mask_level(block_alpha)
@@ -226,33 +214,55 @@ def shade(
         return
     width, height = canvas.size
     left, top, right, bottom = block
-    region_top = max(0, min(ramp[0], top - feather))
-    base, patch = _unit_masks(canvas.size, region_top, ramp, block, feather)
+    region_top = max(0, min(ramp_top, top - feather))
     # Shades compose multiplicatively: (1 - base)(1 - extra) = 1 - block_alpha under the text.
     extra = 1 - (1 - level / 255) / (1 - base_alpha) if base_alpha < 1 else 0.0
-    ring = [
-        (0, region_top, width, top),
-        (0, top, left, bottom),
-        (right, top, width, bottom),
-        (0, bottom, width, height),
-    ]
-    for x0, y0, x1, y1 in ring:
-        if x1 <= x0 or y1 <= y0:
-            continue
-        # The mask is built for the ring's pixels only: the block inside is one plain blend.
-        local = (x0, y0 - region_top, x1, y1 - region_top)
-        if extra <= 0:
-            ring_mask = _scaled(base.crop(local), base_alpha)
-        elif base_alpha <= 0:
-            ring_mask = _scaled(patch.crop(local), extra)
-        else:
-            ring_mask = ImageChops.screen(
-                _scaled(base.crop(local), base_alpha), _scaled(patch.crop(local), extra)
-            )
-        canvas.paste(_solid(ring_mask.size, colour), (x0, y0), ring_mask)
-    inside = behind_block if behind_block is not None else canvas.crop(block)
-    flat = Image.new("RGB", inside.size, colour)
-    canvas.paste(Image.blend(inside, flat, level / 255), (left, top))
+    base_level, extra_level = _mask_level(base_alpha), _mask_level(max(0.0, extra))
+    ramp_rows = _scale_table(base_level)
+    beside = _screen_table(base_level, extra_level)  # rows where the ramp is at full strength
+    across = _smoothstep_profile(width, left, right, feather)
+    down = _smoothstep_profile(height, top, bottom, feather)
+
+    def paste(box: tuple[int, int, int, int], mask: Image.Image) -> None:
+        canvas.paste(_solid(mask.size, colour), box[:2], mask)
+
+    def patch(y0: int, y1: int) -> Image.Image:
+        """The unscaled patch over rows y0..y1 at the full width."""
+        size = (width, y1 - y0)
+        return ImageChops.multiply(
+            _stretched(across, size, vertical=False), _stretched(down[y0:y1], size, vertical=True)
+        )
+
+    # Above the block: the ramp alone until the patch's feather begins, then ramp and patch.
+    feather_top = min(top, max(region_top, top - feather + 1))
+    if feather_top > region_top:
+        column = _ramp_column(range(region_top, feather_top), ramp_top, top).translate(ramp_rows)
+        paste(
+            (0, region_top, width, feather_top),
+            _stretched(column, (width, feather_top - region_top), vertical=True),
+        )
+    if top > feather_top:
+        size = (width, top - feather_top)
+        column = _ramp_column(range(feather_top, top), ramp_top, top).translate(ramp_rows)
+        mask = ImageChops.screen(
+            _stretched(column, size, vertical=True),
+            patch(feather_top, top).point(list(_scale_table(extra_level))),
+        )
+        paste((0, feather_top, width, top), mask)
+    # The block's rows: a function of x alone, the block itself at exactly block_alpha (screening
+    # two rounded levels could land one step under it, and the contrast bound assumes it).
+    if bottom > top:
+        row = bytearray(across.translate(beside))
+        row[left:right] = bytes([level]) * (right - left)
+        paste((0, top, width, bottom), _stretched(bytes(row), (width, bottom - top), vertical=False))
+    # Below the block: the patch's feather, then the flat base shade to the edge.
+    feather_bottom = min(height, max(bottom, bottom + feather - 1))
+    if feather_bottom > bottom:
+        paste((0, bottom, width, feather_bottom), patch(bottom, feather_bottom).point(list(beside)))
+    if height > feather_bottom and base_level > 0:
+        paste(
+            (0, feather_bottom, width, height), Image.new("L", (width, height - feather_bottom), base_level)
+        )
 
 
 class InkMask:
