@@ -200,12 +200,19 @@ def _worst_contrast(image: Image.Image, box: tuple[int, int, int, int], text_lum
 
 
 def _apply_scrim(
-    canvas: Image.Image, scrim_top: int, text_box: tuple[int, int, int, int], theme: Theme, minimum: float
+    canvas: Image.Image,
+    scrim_top: int,
+    text_box: tuple[int, int, int, int],
+    theme: Theme,
+    minimum: float,
+    *,
+    upward: bool = False,
 ) -> float:
     """Shade under the text just enough for it to reach the target contrast; return the contrast.
 
     A light full-width ramp from scrim_top to the top of the text (strength `minimum`, the
-    design's gradient) plus, when the photo needs more, a feathered patch confined to text_box:
+    design's gradient; with upward, from scrim_top below the text up to the card's top edge) plus,
+    when the photo needs more, a feathered patch confined to text_box:
     a bright photo keeps its colour outside the text block instead of turning into a grey slab.
     The strength comes in closed form from one measurement of the unshaded pixels behind the
     text (rendering/pixels.py), and the contrast returned is a proven lower bound of the contrast
@@ -236,6 +243,7 @@ def _apply_scrim(
         block_alpha=alpha,
         colour=colour,
         feather=max(8, round(min(canvas.size) * _FEATHER_SHARE)),
+        upward=upward,
     )
     return round(contrast, 2)
 

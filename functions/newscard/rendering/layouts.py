@@ -345,14 +345,10 @@ def _scrim(
     if not flipped:
         scrim_top = max([top - fade, *(f[3] for f in faces if f[3] <= top)])
         return _apply_scrim(canvas, scrim_top, (left, top, right, bottom), theme, _PHOTO_MIN_SCRIM)
-    # The scrim shades from the text down to the card's edge; for a block above the faces the
-    # card is mirrored, shaded, and mirrored back, so the shade runs up to the top edge instead.
-    mirrored = canvas.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
-    box = (left, height - bottom, right, height - top)
-    scrim_top = max([box[1] - fade, *(height - f[1] for f in faces if f[1] >= bottom)])
-    contrast = _apply_scrim(mirrored, scrim_top, box, theme, _PHOTO_MIN_SCRIM)
-    canvas.paste(mirrored.transpose(Image.Transpose.FLIP_TOP_BOTTOM))
-    return contrast
+    # For a block above the faces the shade runs up to the card's top edge instead, easing in
+    # below the text and ending above the faces under it.
+    ramp_start = min([bottom + fade, *(f[1] for f in faces if f[1] >= bottom)])
+    return _apply_scrim(canvas, ramp_start, stack.text_box, theme, _PHOTO_MIN_SCRIM, upward=True)
 
 
 # --- split ----------------------------------------------------------------------------------------

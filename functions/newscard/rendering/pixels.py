@@ -196,9 +196,11 @@ def shade(
     block_alpha: float,
     colour: tuple[int, int, int],
     feather: int,
+    upward: bool = False,
 ) -> None:
     """Shade the canvas in place toward colour: base_alpha over the full width from the block's
-    top down (eased in from ramp_top), and inside block (feathered by `feather` px) as much
+    top down (eased in from ramp_top), or with upward from its bottom up to the card's top edge
+    (eased in from ramp_top below the block), and inside block (feathered by `feather` px) as much
     more as makes block_alpha there. Pixels above the ramp and outside the patch stay untouched.
 
     The mask is screen(base ramp, patch), the patch being across(x) * down(y). Each band of rows
@@ -214,6 +216,8 @@ def shade(
         return
     width, height = canvas.size
     left, top, right, bottom = block
+    if upward:  # the same shade worked out on the card mirrored top to bottom; only pastes flip
+        top, bottom, ramp_top = height - bottom, height - top, height - ramp_top
     region_top = max(0, min(ramp_top, top - feather))
     # Shades compose multiplicatively: (1 - base)(1 - extra) = 1 - block_alpha under the text.
     extra = 1 - (1 - level / 255) / (1 - base_alpha) if base_alpha < 1 else 0.0
@@ -224,6 +228,9 @@ def shade(
     down = _smoothstep_profile(height, top, bottom, feather)
 
     def paste(box: tuple[int, int, int, int], mask: Image.Image) -> None:
+        if upward:
+            box = (box[0], height - box[3], box[2], height - box[1])
+            mask = mask.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
         canvas.paste(_solid(mask.size, colour), box[:2], mask)
 
     def patch(y0: int, y1: int) -> Image.Image:
