@@ -5,9 +5,10 @@ darkening every channel by a factor k maps a pixel's linear luminance y to at mo
 lin(k * lin^-1(y)), because that map is concave in y (Jensen over the three channels), so the
 brightest pixel, read as a grey of the same luminance, bounds every pixel after the shade. No
 trial blends of the frame, and the one measurement after the shade (the contrast a card reports)
-only confirms it. The shade is one paste of a colour through a gradient mask that is cached per
-geometry: a light full-width ramp (the design's minimum) plus, only where the text block needs
-more, a feathered patch confined to the block, so a bright photo keeps its colour outside it.
+only confirms it. The shade composites a colour through a gradient mask once per pixel: a light
+full-width ramp (the design's minimum) plus, only where the text block needs more, a feathered
+patch confined to the block, so a bright photo keeps its colour outside it. The mask is built
+band by band from one-pixel strips, never at the card's size (see shade).
 """
 
 from __future__ import annotations
