@@ -299,9 +299,9 @@ def _emoji_bitmap(text: str, face: Face, size: int) -> tuple[Image.Image, tuple[
 
 
 def clear_layout_caches() -> None:
-    """Forget what earlier cards measured and built (runs, widths, scrim masks, emoji bitmaps), not
-    the loaded fonts: the benchmark calls it so every timed card typesets a headline the process
-    has not seen, as the first card of a new article does."""
+    """Forget what earlier cards measured and built (runs, widths, emoji bitmaps), not the loaded
+    fonts: the benchmark calls it so every timed card typesets a headline the process has not
+    seen, as the first card of a new article does."""
     for cached in (runs, run_width, text_width):
         cached.cache_clear()
     _emoji_bitmap.cache_clear()
