@@ -74,8 +74,8 @@ def measure_presets(
     hero = decode_hero(photo_bytes)
     # A warm process has loaded each script's fonts once: every headline in every preset first, so
     # no timed card pays a font's first load (that is the cold start's, measured by bench_cold).
-    # The layout caches are cleared before every timed card, so none reuses the warm-up's (or an
-    # earlier card's) measured words and scrim masks: a real card sets a headline seen once.
+    # The layout caches are cleared before every timed card, so none reuses the words the warm-up
+    # (or an earlier card) measured: a real card sets a headline the process has not seen.
     for preset in PRESETS.values():
         for text in headlines:
             render_card(text, preset=preset, theme=theme, photo=hero, focal=(0.5, 0.35))
