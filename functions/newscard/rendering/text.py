@@ -627,16 +627,36 @@ def _estimated_size(
 def _largest_fitting(
     fits: Callable[[int], tuple[int, _Measured, int] | None], start: int, low: int, high: int
 ) -> tuple[int, _Measured, int] | None:
-    """The largest size in low..high that fits, by exact measurement outward from an estimate:
-    down until one fits, or up while the next one does. Usually two or three sizes are measured
-    where a bisection of 30..88 px measures six or seven."""
+    """The largest size in low..high that fits, by exact measurement outward from an estimate.
+
+    Galloping: steps of 1, 2, 4, ... away from the estimate until the answer is bracketed, then
+    a bisection inside the bracket. An estimate one size off (the usual case) costs two or three
+    measurements where a bisection of 30..88 px costs six or seven, and a wild one still costs
+    only a logarithmic number.
+    """
     found = fits(start)
-    size = start
-    while found is None and size > low:
-        size -= 1
-        found = fits(size)
-    while found is not None and found[0] < high and (larger := fits(found[0] + 1)) is not None:
-        found = larger
+    if found is None:  # too large: gallop down (1, 2, 4, ... below) to a size that fits
+        failing, offset = start, 1
+        while start - offset >= low:
+            if (found := fits(start - offset)) is not None:
+                break
+            failing, offset = start - offset, offset * 2
+        lower, upper = (found[0] + 1 if found is not None else low), failing - 1
+    else:  # fits: gallop up (1, 2, 4, ... above) while larger sizes fit
+        offset, upper = 1, high
+        while start + offset <= high:
+            if (larger := fits(start + offset)) is None:
+                upper = start + offset - 1
+                break
+            found, offset = larger, offset * 2
+        lower = found[0] + 1
+    while lower <= upper:  # bisect the bracket: found fits, everything above upper fails
+        middle = (lower + upper) // 2
+        candidate = fits(middle)
+        if candidate is not None:
+            found, lower = candidate, middle + 1
+        else:
+            upper = middle - 1
     return found
 
 
