@@ -83,9 +83,10 @@ def render_renditions(
     width, height = photo.size
     renditions: list[Rendition] = []
     for target in sorted(rendition_widths(width, widths), reverse=True):
-        size = (target, max(1, round(height * target / width)))
-        image = photo.resample(size, (0, 0, width, height))
-        renditions.extend(Rendition(*size, kind, encode(image, kind)) for kind in formats())
+        image = photo.reduction_to_width(target)
+        if image is None:
+            image = photo.resample((target, max(1, round(height * target / width))), (0, 0, width, height))
+        renditions.extend(Rendition(*image.size, kind, encode(image, kind)) for kind in formats())
     return renditions
 
 
