@@ -20,6 +20,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Literal
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "functions"))
@@ -48,7 +49,9 @@ def _headlines() -> list[CardText]:
     ]:
         doc = json.loads(path.read_text())
         language = doc.get("language", "en")
-        direction = "rtl" if language.split("-")[0] in ("ar", "he", "fa", "ur") else "ltr"
+        direction: Literal["ltr", "rtl"] = (
+            "rtl" if language.split("-")[0] in ("ar", "he", "fa", "ur") else "ltr"
+        )
         found.append(CardText(doc["headline"], doc["section"], "Newscard", direction, language))
     return found
 

@@ -73,7 +73,7 @@ def publish_many_images(assets: str, count: int) -> None:
     )
     before = high_water_mb()
     outcome = publisher.publish(json.dumps(document).encode())
-    print(before, high_water_mb(), outcome.status)
+    print(before, high_water_mb(), outcome.status if outcome is not None else "no outcome")
 
 
 def main() -> None:

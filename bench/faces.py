@@ -20,8 +20,8 @@ def _photos() -> dict[str, Image.Image]:
     from matplotlib import cbook
     from skimage import data
 
-    astronaut = Image.fromarray(data.astronaut())
-    with cbook.get_sample_data("grace_hopper.jpg") as handle:
+    astronaut = Image.fromarray(data.astronaut())  # type: ignore[no-untyped-call]
+    with cbook.get_sample_data("grace_hopper.jpg") as handle:  # type: ignore[union-attr]
         hopper = Image.open(handle).convert("RGB")
 
     def framed(size: tuple[int, int], *placed: tuple[Image.Image, int, tuple[int, int]]) -> Image.Image:
