@@ -243,17 +243,16 @@ def shade(
 
     # Above the block: the ramp alone until the patch's feather begins, then ramp and patch.
     feather_top = min(top, max(region_top, top - feather + 1))
+    column = _ramp_column(range(region_top, top), ramp_top, top).translate(ramp_rows)
     if feather_top > region_top:
-        column = _ramp_column(range(region_top, feather_top), ramp_top, top).translate(ramp_rows)
         paste(
             (0, region_top, width, feather_top),
-            _stretched(column, (width, feather_top - region_top), vertical=True),
+            _stretched(column[: feather_top - region_top], (width, feather_top - region_top), vertical=True),
         )
     if top > feather_top:
         size = (width, top - feather_top)
-        column = _ramp_column(range(feather_top, top), ramp_top, top).translate(ramp_rows)
         mask = ImageChops.screen(
-            _stretched(column, size, vertical=True),
+            _stretched(column[feather_top - region_top :], size, vertical=True),
             patch(feather_top, top).point(list(_scale_table(extra_level))),
         )
         paste((0, feather_top, width, top), mask)

@@ -573,14 +573,7 @@ def fit_headline(
             start = _estimated_size(pieces, chain, rtl, box, min_size, max_size)
             fitted = _largest_fitting(fits, start, min_size, max_size)
         else:  # broken words change with the size, so no estimate: a plain bisection
-            low, high = min_size, max_size
-            while low <= high:
-                size = (low + high) // 2
-                found = fits(size)
-                if found is not None:
-                    fitted, low = found, size + 1
-                else:
-                    high = size - 1
+            fitted = _bisect_largest(fits, min_size, max_size, None)
         if fitted is not None:
             size, measured, count = fitted
             starts = _balanced(measured, width, count)
@@ -650,7 +643,18 @@ def _largest_fitting(
                 break
             found, offset = larger, offset * 2
         lower = found[0] + 1
-    while lower <= upper:  # bisect the bracket: found fits, everything above upper fails
+    return _bisect_largest(fits, lower, upper, found)
+
+
+def _bisect_largest(
+    fits: Callable[[int], tuple[int, _Measured, int] | None],
+    lower: int,
+    upper: int,
+    found: tuple[int, _Measured, int] | None,
+) -> tuple[int, _Measured, int] | None:
+    """The largest size in lower..upper that fits, by bisection; found (a smaller size known to
+    fit, or None) if none there does."""
+    while lower <= upper:
         middle = (lower + upper) // 2
         candidate = fits(middle)
         if candidate is not None:
@@ -682,7 +686,7 @@ def _without_lone_word(
         if candidate is None:
             continue
         count = len(_greedy(candidate, width))
-        if count > max_lines or count * round(smaller * spacing) > height:
+        if not _within(count, smaller, (width, height, max_lines, spacing)):
             continue
         balanced = _balanced(candidate, width, count)
         if not _lone_last(balanced, len(candidate.tokens)):
