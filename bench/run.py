@@ -220,6 +220,7 @@ def bench_cold(n: int) -> dict[str, Any]:
         "AWS_SECRET_ACCESS_KEY": "x",
         "POWERTOOLS_METRICS_NAMESPACE": "Bench",
         "POWERTOOLS_SERVICE_NAME": "bench",
+        "PYDANTIC_DISABLE_PLUGINS": "true",  # as template.yaml sets it for every function
     }
     walls, imports, firsts, bare, libraries = [], [], [], [], []
     warm_bytecode = [sys.executable, CHILD, "cold", str(photo), str(WORK / "cold-pyc.jpg"), HEADLINE]

@@ -111,6 +111,11 @@ def test_every_setting_is_wired_to_a_template_parameter(template: dict[str, Any]
         assert set(variables[name]) == {"Ref"} and variables[name]["Ref"] in template["Parameters"]
 
 
+def test_functions_skip_pydantics_plugin_scan_at_cold_start(template: dict[str, Any]) -> None:
+    # Without it, building the models scans every installed distribution's entry points.
+    assert template["Globals"]["Function"]["Environment"]["Variables"]["PYDANTIC_DISABLE_PLUGINS"] == "true"
+
+
 @pytest.mark.parametrize(
     ("parameter", "good", "bad"),
     [
