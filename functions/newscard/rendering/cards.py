@@ -274,7 +274,9 @@ def draw_line(
         elif run.text.strip():
             font = load_font(run.face, size)
             direction = "rtl" if run.rtl else "ltr"
-            draw.text((x, baseline), run.text, font=font, fill=ink, anchor="ls", direction=direction)
+            dx, dy = mask.origin if mask is not None else (0, 0)
+            at = (x - dx, baseline - dy)
+            draw.text(at, run.text, font=font, fill=ink, anchor="ls", direction=direction)
         x += run_width(run, size)
 
 

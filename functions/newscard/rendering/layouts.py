@@ -252,8 +252,11 @@ def _draw_stack(canvas: Image.Image, stack: _Stack, text: CardText, theme: Theme
     draw_line(canvas, stack.label, text_left, top + tab_height / 2 + size * 0.36, size, ink)
 
     # The headline and the site name share the theme's text colour: their glyphs go into one
-    # coverage mask, composited onto the card in one paste (pixels.InkMask).
-    ink_mask = pixels.InkMask(canvas)
+    # coverage mask, composited onto the card in one paste (pixels.InkMask). The mask spans the
+    # text block and an em around it (overhanging glyphs, deep marks), not the whole card.
+    em = max(stack.headline.size, stack.site_size)
+    text_left, text_top, text_right, text_bottom = stack.text_box
+    ink_mask = pixels.InkMask(canvas, (text_left - em, text_top - em, text_right + em, text_bottom + em))
     block = stack.headline
     for index, line in enumerate(block.lines):
         baseline = stack.headline_top + index * block.line_height + block.line_height / 2 + block.size * 0.36

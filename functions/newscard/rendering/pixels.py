@@ -274,11 +274,19 @@ def shade(
 
 class InkMask:
     """Text of one colour over a canvas: glyphs are rasterised into one coverage mask, then
-    composited in one paste over the inked bounding box (not a blend per run or per line)."""
+    composited in one paste over the inked bounding box (not a blend per run or per line).
 
-    def __init__(self, canvas: Image.Image) -> None:
+    The mask covers only region (the text block with a margin, clipped to the canvas), not the
+    whole card: drawing goes through `origin`, the region's top-left corner on the canvas.
+    """
+
+    def __init__(self, canvas: Image.Image, region: tuple[int, int, int, int] | None = None) -> None:
+        left, top, right, bottom = region if region is not None else (0, 0, *canvas.size)
+        left, top = max(0, left), max(0, top)
+        right, bottom = max(left + 1, min(canvas.width, right)), max(top + 1, min(canvas.height, bottom))
         self.canvas = canvas
-        self.mask = Image.new("L", canvas.size)
+        self.origin = (left, top)
+        self.mask = Image.new("L", (right - left, bottom - top))
         self.draw = ImageDraw.Draw(self.mask)
 
     def composite(self, fill: str | tuple[int, int, int]) -> None:
@@ -287,7 +295,7 @@ class InkMask:
             coverage = self.mask.crop(box)
             self.canvas.paste(
                 _solid(coverage.size, ImageColor.getrgb(fill) if isinstance(fill, str) else fill),
-                box[:2],
+                (self.origin[0] + box[0], self.origin[1] + box[1]),
                 coverage,
             )
 
