@@ -104,6 +104,20 @@ def cjk_face(language: str) -> Face:
     return Face(f"cjk-{key}", "NotoSansCJK-Bold.ttc", _CJK_FACES[key])
 
 
+class Chain(tuple[Face, ...]):
+    """A font chain that hashes once. Chains key the measuring caches with the text, and a plain
+    tuple rehashes its ~22 faces on every lookup: about 3,000 hash calls per card."""
+
+    _hash: int
+
+    def __hash__(self) -> int:
+        try:
+            return self._hash
+        except AttributeError:
+            self._hash = tuple.__hash__(self)
+            return self._hash
+
+
 @lru_cache(maxsize=64)
 def font_chain(language: str = "en", *, family: Family = "sans", bold: bool = True) -> tuple[Face, ...]:
     """Fonts to try, in order, for text in a language: its own script's font first, emoji last.
@@ -124,7 +138,7 @@ def font_chain(language: str = "en", *, family: Family = "sans", bold: bool = Tr
     if own is not None:
         chain.remove(own)
         chain.insert(0, own)
-    return tuple(chain)
+    return Chain(chain)
 
 
 # Each size is a FreeType face of its own (about 1.5 MB for the CJK collection): bounded.
