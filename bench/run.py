@@ -5,7 +5,8 @@
     .venv/bin/python bench/run.py --only presets,article
 
 Sections: per-preset card (from an already decoded hero: render + encode), the hero decode, per
-article (decode + 3 presets + page images + page), cold start,
+article (decode + 3 presets + page images + page; for the seed, its floor: the time in Pillow's
+decoders, resamplers and encoders alone), cold start,
 end to end through the dev stack over real HTTP, peak memory for the story card from a 40 MP hero,
 deployment package sizes, the same card through satori + resvg and warm headless Chromium, and
 one publish's listing step on archives of 1,000 to 100,000 articles (time, DynamoDB requests, items).
@@ -164,6 +165,12 @@ def bench_article(n: int) -> dict[str, Any]:
             partial(render_article, article, image_bytes, config), n=n, before=clear_layout_caches
         )
         results[name] = summary(samples)
+        if name == "seed":
+            floor = pixel_floor(partial(render_article, article, image_bytes, config), n=n)
+            results["seed_floor"] = {
+                **floor,
+                "above_floor": round(results[name]["median"] - floor["floor"], 1),
+            }
     # The issue's budget: detection + three cards within 1.3x of the article with a focal point.
     results["seed_detect_ratio"] = round(
         results["seed_detect_subject"]["median"] / results["seed"]["median"], 2
@@ -181,6 +188,70 @@ def bench_article(n: int) -> dict[str, Any]:
             results["faces_detect_subject"]["median"] / results["faces_focal_point"]["median"], 2
         )
     return results
+
+
+def pixel_floor(function: Callable[[], Any], *, n: int) -> dict[str, Any]:
+    """What function spends in Pillow's decoders, resamplers and encoders, timed call by call (in
+    separate runs from the timed samples: the wrappers cost a little). Medians over n runs, in ms;
+    the rest of the article (text, scrims, the page) is its time above this floor."""
+    from PIL import Image, ImageFile
+
+    parts = ("decode", "resample", "encode")
+    totals: dict[str, float] = dict.fromkeys(parts, 0.0)
+    counts: dict[str, int] = dict.fromkeys(parts, 0)
+
+    def timing(part: str, original: Callable[..., Any], applies: Callable[..., bool]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not applies(*args, **kwargs):
+                return original(*args, **kwargs)
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                totals[part] += (time.perf_counter() - start) * 1000
+                counts[part] += 1
+
+        return wrapper
+
+    def always(*_args: Any, **_kwargs: Any) -> bool:
+        return True
+
+    def filtered(_image: Any, _size: Any, resample: Any = None, *_args: Any, **_kwargs: Any) -> bool:
+        # The scrim stretches one-pixel strips with NEAREST: mask building, not resampling.
+        return bool(_kwargs.get("resample", resample) != Image.Resampling.NEAREST)
+
+    def undecoded(image: Any, *_args: Any, **_kwargs: Any) -> bool:
+        return bool(image.tile)  # Pillow calls load() again and again; only the first decodes
+
+    patched = {
+        (ImageFile.ImageFile, "load"): timing("decode", ImageFile.ImageFile.load, undecoded),
+        (Image.Image, "resize"): timing("resample", Image.Image.resize, filtered),
+        (Image.Image, "reduce"): timing("resample", Image.Image.reduce, always),
+        (Image.Image, "save"): timing("encode", Image.Image.save, always),
+    }
+    originals = {key: getattr(*key) for key in patched}
+    samples: dict[str, list[float]] = {part: [] for part in parts}
+    calls: dict[str, int] = {}
+    try:
+        for (owner, attribute), wrapper in patched.items():
+            setattr(owner, attribute, wrapper)
+        function()  # warm
+        for _ in range(n):
+            for part in parts:
+                totals[part], counts[part] = 0.0, 0
+            function()
+            for part in parts:
+                samples[part].append(totals[part])
+            calls = dict(counts)
+    finally:
+        for (owner, attribute), original in originals.items():
+            setattr(owner, attribute, original)
+    medians = {part: round(statistics.median(values), 1) for part, values in samples.items()}
+    return {
+        **medians,
+        "floor": round(sum(medians.values()), 1),
+        "calls": " ".join(f"{calls[part]} {part}" for part in parts),
+    }
 
 
 def _face_case(*, focal_point: bool) -> tuple[bytes, dict[str, bytes]] | None:
@@ -713,6 +784,8 @@ def print_table(results: dict[str, Any]) -> None:
             text = f"{value['min']:>8.1f} {value['median']:>8.1f} {value['max']:>8.1f}  (n={value['n']})"
             extras = {k: v for k, v in value.items() if k not in ("min", "median", "max", "n")}
             print(f"  {label:<38} {text} {json.dumps(extras) if extras else ''}")
+        elif isinstance(value, dict):
+            print(f"  {label:<38} {json.dumps(value)}")
         else:
             print(f"  {label:<38} {value}")
 
