@@ -268,15 +268,16 @@ def draw_line(
     """
     draw = mask.draw if mask is not None else ImageDraw.Draw(canvas)
     ink: str | int = 255 if mask is not None else fill
+    dx, dy = mask.origin if mask is not None else (0, 0)  # the mask's corner on the canvas
     for run in line.runs:
         if run.face.emoji:
             _draw_emoji(canvas, run, x, baseline, size)
         elif run.text.strip():
             font = load_font(run.face, size)
             direction = "rtl" if run.rtl else "ltr"
-            dx, dy = mask.origin if mask is not None else (0, 0)
-            at = (x - dx, baseline - dy)
-            draw.text(at, run.text, font=font, fill=ink, anchor="ls", direction=direction)
+            draw.text(
+                (x - dx, baseline - dy), run.text, font=font, fill=ink, anchor="ls", direction=direction
+            )
         x += run_width(run, size)
 
 

@@ -108,14 +108,12 @@ class Chain(tuple[Face, ...]):
     """A font chain that hashes once. Chains key the measuring caches with the text, and a plain
     tuple rehashes its ~22 faces on every lookup: about 3,000 hash calls per card."""
 
-    _hash: int
+    @cached_property
+    def _hash(self) -> int:
+        return tuple.__hash__(self)
 
     def __hash__(self) -> int:
-        try:
-            return self._hash
-        except AttributeError:
-            self._hash = tuple.__hash__(self)
-            return self._hash
+        return self._hash
 
 
 @lru_cache(maxsize=64)

@@ -255,8 +255,7 @@ def _draw_stack(canvas: Image.Image, stack: _Stack, text: CardText, theme: Theme
     # coverage mask, composited onto the card in one paste (pixels.InkMask). The mask spans the
     # text block and an em around it (overhanging glyphs, deep marks), not the whole card.
     em = max(stack.headline.size, stack.site_size)
-    text_left, text_top, text_right, text_bottom = stack.text_box
-    ink_mask = pixels.InkMask(canvas, (text_left - em, text_top - em, text_right + em, text_bottom + em))
+    ink_mask = pixels.InkMask(canvas, (left - em, stack.label_top - em, right + em, stack.bottom + em))
     block = stack.headline
     for index, line in enumerate(block.lines):
         baseline = stack.headline_top + index * block.line_height + block.line_height / 2 + block.size * 0.36
