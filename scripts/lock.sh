@@ -28,8 +28,9 @@ upgrade=()
 RUNTIME_PROVIDED=(boto3 botocore s3transfer urllib3 python-dateutil six)
 # Runtime packages that a layer of their own ships (a large native runtime, say, that would burst the
 # dependency layer's 40 MB budget); that layer's build installs them. tests/unit/test_packaging.py
-# reads both lists from here. The face detector's runtime ships in FaceDetectorLayer (layers/face-detector).
-OWN_LAYER=(ai-edge-litert numpy)
+# reads both lists from here. The face detector's runtime ships in FaceDetectorLayer (layers/face-detector),
+# ICU (icu4py, 43 MB with its data) in LineBreakingLayer (layers/line-breaking).
+OWN_LAYER=(ai-edge-litert numpy icu4py)
 
 layer_requirements() {
   local args=(export --frozen --format requirements-txt --no-emit-project --no-dev --quiet)

@@ -277,6 +277,34 @@ def test_every_function_uses_the_dependency_layer_built_from_the_lock(template: 
     assert "requirements.txt" in (ROOT / "layers" / "dependencies" / "Makefile").read_text()
 
 
+def test_every_card_function_gets_icu_from_the_line_breaking_layer(template: dict[str, Any]) -> None:
+    # Thai, Lao, Khmer and Burmese headlines break at dictionary words (icu4py): every function with
+    # the card fonts gets the layer in every branch, and the layer installs the version uv.lock holds.
+    card_functions = [
+        resource["Properties"]
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::Serverless::Function" and "CardAssetsLayer" in json.dumps(resource)
+    ]
+    assert len(card_functions) >= 2
+    for function in card_functions:
+        layers = function["Layers"]
+        for branch in layers["Fn::If"][1:] if isinstance(layers, dict) else [layers]:
+            assert {"Ref": "LineBreakingLayer"} in branch, function["Handler"]
+    layer = template["Resources"]["LineBreakingLayer"]
+    assert layer["Properties"]["ContentUri"] == "layers/line-breaking/"
+    assert (layer["Metadata"]["BuildMethod"], layer["Metadata"]["BuildArchitecture"]) == ("makefile", "arm64")
+    assert "icu4py" in OWN_LAYER
+    locked = tomllib.loads((ROOT / "uv.lock").read_text())
+    version = next(p["version"] for p in locked["package"] if p["name"] == "icu4py")
+    requirements = ROOT / "layers" / "line-breaking" / "requirements.txt"
+    assert pinned(requirements) == {"icu4py": version}
+    wheel = next(
+        w for p in locked["package"] if p["name"] == "icu4py" for w in p["wheels"]
+        if "cp313-manylinux" in w["url"] and "aarch64" in w["url"]
+    )  # fmt: skip
+    assert f"--hash={wheel['hash']}" in requirements.read_text()
+
+
 def test_every_function_logs_json(template: dict[str, Any]) -> None:
     functions = {n: r for n, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
     assert functions
