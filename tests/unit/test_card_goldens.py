@@ -37,7 +37,7 @@ SETTINGS = Settings.model_validate(
         "SITE_NAME": "The Golden Gazette",
     }
 )
-SCRIPTS = ["ar", "el", "emoji", "he", "hi", "ja", "ko", "ru", "zh"]
+SCRIPTS = ["ar", "el", "emoji", "he", "hi", "ja", "ko", "ru", "th", "zh"]
 # Every layout in Latin, Arabic, Devanagari and CJK (overlay is the default, covered above).
 LAYOUT_SCRIPTS = {
     "seed": SEED,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import random
 import unicodedata
@@ -15,9 +16,18 @@ from PIL import Image, ImageDraw, ImageFilter, features
 
 from newscard.models.settings import Theme
 from newscard.rendering import images, shaping
+from newscard.rendering import text as typesetting
 from newscard.rendering.cards import PRESETS, WCAG_MIN_CONTRAST, CardText, hex_luminance, render_card
 from newscard.rendering.fonts import Face, font_chain
-from newscard.rendering.text import ELLIPSIS, REPLACEMENT, fit_headline, runs, tokens
+from newscard.rendering.text import (
+    ELLIPSIS,
+    REPLACEMENT,
+    clusters,
+    dictionary_breaks,
+    fit_headline,
+    runs,
+    tokens,
+)
 from tests.conftest import EXAMPLES
 
 MULTILINGUAL = EXAMPLES / "multilingual"
@@ -203,6 +213,73 @@ def test_tokens_keep_kinsoku_characters_with_their_neighbours() -> None:
 def test_a_spaced_dash_never_starts_a_line() -> None:
     assert tokens("21% — впервые") == ["21% — ", "впервые"]
     assert tokens("well-known") == ["well-", "known"]
+
+
+# Headlines in scripts written without spaces between words, and their words as ICU's dictionaries
+# (the ones Chromium and Android break these scripts with) segment them.
+UNSPACED = {
+    "th": "รัฐบาล|ไทย|ประกาศ|มาตรการ|กระตุ้น|เศรษฐกิจ|ครั้ง|ใหญ่|ก่อน|เทศกาล|สงกรานต์",
+    "lo": "ລັດຖະບານ|ລາວ|ປະກາດ|ມາດ|ຕະການ|ໃໝ່|ເພື່ອ|ແກ້ໄຂ|ບັນຫາ|ເສດຖະກິດ",
+    "km": "រដ្ឋាភិបាល|កម្ពុជា|ប្រកាស|វិធានការ|ថ្មី|ដើម្បី|ជំរុញ|កំណើន|សេដ្ឋកិច្ច",
+    "my": "မြန်မာနိုင်ငံ|အစိုးရ|သည်|စီးပွားရေး|မူ|ဝါဒ|အသစ်|ကို|ကြေညာ|ခဲ့|သည်",
+}
+
+
+@pytest.mark.parametrize("language", sorted(UNSPACED))
+def test_text_without_spaces_breaks_between_dictionary_words(language: str) -> None:
+    words = UNSPACED[language].split("|")
+    assert tokens("".join(words)) == words
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+@pytest.mark.parametrize("language", sorted(UNSPACED))
+def test_unspaced_headlines_are_set_in_whole_words_at_a_headline_size(language: str, preset: str) -> None:
+    # Given a Thai, Lao, Khmer or Burmese headline (one run of words, no spaces)
+    words = UNSPACED[language].split("|")
+    headline = "".join(words)
+    block, width = _fit(headline, preset, language)
+    # Then every line ends between two words, none is broken or cut, and nothing overflows
+    assert not block.words_broken and not block.truncated
+    assert "".join(block.texts) == headline
+    ends = list(itertools.accumulate(len(line) for line in block.texts))[:-1]
+    assert ends and set(ends) <= set(itertools.accumulate(len(word) for word in words))
+    assert all(line.width <= width for line in block.lines)
+    # and the type is as large as a Latin headline of the same length gets (before word breaking,
+    # a Thai og headline shrank to one line of 30 px type)
+    latin, _ = _fit("US Russia Overtures Deepen European Fears Over Future of Alliance", preset)
+    assert block.size >= 0.85 * latin.size
+
+
+def test_words_without_spaces_keep_their_neighbours_rules() -> None:
+    # Spaces, numbers, quotes, brackets and emoji around Thai words break as they do elsewhere
+    assert tokens('ไทย 2025: "ราคาน้ำมัน" ลดลง (ครั้งแรก) 🎉ในรอบปี') == [
+        "ไทย ", "2025: ", '"ราคา', 'น้ำมัน" ', "ลดลง ", "(ครั้ง", "แรก) ", "🎉ใน", "รอบ", "ปี",
+    ]  # fmt: skip
+    assert tokens("Bangkok ราคาน้ำมัน live") == ["Bangkok ", "ราคา", "น้ำมัน ", "live"]
+    assert dictionary_breaks("US Russia Overtures") == frozenset()
+
+
+def test_burmese_words_may_end_at_an_asat() -> None:
+    # U+103A kills a vowel; unlike a virama it stacks nothing, so the next consonant starts anew
+    assert clusters("သည်စီး") == ["သ", "ည်", "စီး"]
+
+
+def test_without_icu_unspaced_headlines_still_fit_and_the_log_says_why(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given a deployment without the LineBreakingLayer (icu4py cannot be imported)
+    monkeypatch.setitem(__import__("sys").modules, "icu4py.breakers", None)
+    typesetting._line_breaker.cache_clear()
+    typesetting.dictionary_breaks.cache_clear()
+    headline = UNSPACED["th"].replace("|", "")
+    try:
+        block, width = _fit(headline, "story", "th")
+    finally:
+        typesetting._line_breaker.cache_clear()
+        typesetting.dictionary_breaks.cache_clear()
+    # Then the headline still fits, broken between characters, and the log names the missing layer
+    assert "".join(block.texts) == headline and all(line.width <= width for line in block.lines)
+    assert "LineBreakingLayer" in caplog.text
 
 
 # --- cards on pixels -------------------------------------------------------------------------------

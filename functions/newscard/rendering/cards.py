@@ -13,7 +13,16 @@ from newscard.models.settings import Theme
 from newscard.rendering import images, pixels
 from newscard.rendering.fonts import Face, load_font
 from newscard.rendering.subject import Subject, given
-from newscard.rendering.text import Line, Run, TextBlock, emoji_factor, run_width, runs, text_width
+from newscard.rendering.text import (
+    Line,
+    Run,
+    TextBlock,
+    dictionary_breaks,
+    emoji_factor,
+    run_width,
+    runs,
+    text_width,
+)
 
 if TYPE_CHECKING:
     from newscard.rendering.layouts import LayoutName
@@ -305,7 +314,7 @@ def clear_layout_caches() -> None:
     """Forget what earlier cards measured and built (runs, widths, emoji bitmaps), not the loaded
     fonts: the benchmark calls it so every timed card typesets a headline the process has not
     seen, as the first card of a new article does."""
-    for cached in (runs, run_width, text_width):
+    for cached in (runs, run_width, text_width, dictionary_breaks):
         cached.cache_clear()
     _emoji_bitmap.cache_clear()
 

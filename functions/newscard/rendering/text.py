@@ -8,14 +8,21 @@ even that cannot fit the lines allowed, cut the headline and end it with an elli
 from __future__ import annotations
 
 import itertools
+import logging
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 import pyphen
 
 from newscard.rendering.fonts import EMOJI_STRIKE, SANS_REGULAR, Face, covers, load_font
+
+if TYPE_CHECKING:
+    from icu4py.breakers import LineBreaker
+
+logger = logging.getLogger(__name__)
 
 ELLIPSIS = "…"
 REPLACEMENT = "\ufffd"
@@ -152,8 +159,10 @@ def clusters(text: str) -> list[str]:
         else:
             out.append(char)
         # After a virama (Devanagari conjuncts) or a ZWJ (emoji sequences) the next letter joins.
+        # Myanmar's asat (U+103A) has a virama's combining class but only kills the vowel before
+        # it; it stacks nothing (U+1039 does), so a word may end there.
         join_next = char == "\u200d" or (
-            unicodedata.combining(char) == 9 and unicodedata.category(char) == "Mn"
+            unicodedata.combining(char) == 9 and unicodedata.category(char) == "Mn" and char != "\u103a"
         )
     return out
 
@@ -332,8 +341,67 @@ def _breaks_anywhere(char: str) -> bool:
     )
 
 
+def _without_spaces(char: str) -> bool:
+    """Thai, Lao, Myanmar, Khmer, New Tai Lue, Tai Tham, Tai Viet and Myanmar extensions (UAX #14
+    class SA): written without spaces between words, so only a dictionary knows where a line may
+    break. All in the Basic Multilingual Plane (ICU's offsets are UTF-16 units; see
+    dictionary_breaks)."""
+    cp = ord(char)
+    return (
+        0x0E00 <= cp <= 0x0EFF  # Thai, Lao
+        or 0x1000 <= cp <= 0x109F  # Myanmar
+        or 0x1780 <= cp <= 0x17FF  # Khmer
+        or 0x1980 <= cp <= 0x1AAF  # New Tai Lue, Khmer symbols, Buginese, Tai Tham
+        or 0xA9E0 <= cp <= 0xA9FF  # Myanmar extended-B
+        or 0xAA60 <= cp <= 0xAADF  # Myanmar extended-A, Tai Viet
+    )
+
+
+@cache
+def _line_breaker() -> type[LineBreaker] | None:
+    """ICU's line breaker (icu4py, the LineBreakingLayer on Lambda), imported on first need."""
+    try:
+        from icu4py.breakers import LineBreaker
+    except ImportError:
+        logger.warning(
+            "icu4py is not installed (on Lambda: the LineBreakingLayer is not attached): "
+            "Thai, Lao, Khmer and Burmese headlines will break between any two characters"
+        )
+        return None
+    return LineBreaker
+
+
+@lru_cache(maxsize=1024)
+def dictionary_breaks(text: str) -> frozenset[int]:
+    """Offsets in text where a line may break inside a run of Thai, Lao, Khmer or Burmese: between
+    two words, as ICU's dictionaries segment them. Empty when text has none of those scripts.
+
+    Each run goes to ICU on its own, so text in every other script keeps the rules of tokens().
+    """
+    if not any(_without_spaces(char) for char in text):
+        return frozenset()
+    breaker = _line_breaker()
+    if breaker is None:
+        return frozenset(range(1, len(text)))  # any cluster boundary, as before ICU
+    found: set[int] = set()
+    start = 0
+    while start < len(text):
+        if not _without_spaces(text[start]):
+            start += 1
+            continue
+        end = start
+        while end < len(text) and _without_spaces(text[end]):
+            end += 1
+        # Runs hold BMP characters only, so ICU's UTF-16 offsets are offsets into the run.
+        segments = breaker(text[start:end], "und").segments()
+        found.update(start + boundary for boundary, _ in segments if boundary)
+        start = end
+    return frozenset(found)
+
+
 def tokens(text: str) -> list[str]:
-    """Break opportunities: words with their trailing space, single CJK characters, kinsoku kept.
+    """Break opportunities: words with their trailing space, single CJK characters, kinsoku kept,
+    and words of scripts written without spaces (Thai, Lao, Khmer, Burmese) as ICU finds them.
 
     Korean is written with spaces, so Hangul words stay whole (keep-all), which is how Korean
     headlines are set.
@@ -341,8 +409,15 @@ def tokens(text: str) -> list[str]:
     out: list[str] = []
     current = ""
     glue = False  # the current token ends with an opening bracket: it must not end a line
+    word_starts = dictionary_breaks(text)
+    offset = 0
     for cluster in clusters(text):
         char = cluster[0]
+        at = offset
+        offset += len(cluster)
+        if at in word_starts and current and not glue:
+            out.append(current)
+            current = ""
         if cluster.isspace() and char not in _NO_BREAK_SPACES:
             if current:
                 out.append(current + cluster)
@@ -533,8 +608,9 @@ def line_spacing(text: str) -> float:
         if (
             0x0600 <= cp <= 0x06FF
             or 0x0900 <= cp <= 0x0DFF
-            or 0x0E00 <= cp <= 0x0EFF
+            or 0x0E00 <= cp <= 0x0FFF  # Thai, Lao, Tibetan
             or 0x1000 <= cp <= 0x109F
+            or 0x1780 <= cp <= 0x17FF  # Khmer: subscript consonants stack under the line
         ):
             tall = True
         elif _breaks_anywhere(char) or 0xAC00 <= cp <= 0xD7AF:
