@@ -182,6 +182,15 @@ def test_documents_over_one_mebibyte_are_too_large() -> None:
         ("ur", "rtl"),
         ("hi", "ltr"),
         ("ja", "ltr"),
+        ("dv", "rtl"),
+        ("syr", "rtl"),
+        # A script subtag outranks the language: Shahmukhi Punjabi and Fula in Adlam run right to
+        # left, Kurdish in Latin and Sindhi in Devanagari left to right.
+        ("pa-Arab", "rtl"),
+        ("ff-Adlm", "rtl"),
+        ("ku-Latn", "ltr"),
+        ("sd-Deva", "ltr"),
+        ("az-Arab-IR", "rtl"),
     ],
 )
 def test_text_direction_follows_the_language(language: str, direction: str) -> None:

@@ -86,7 +86,36 @@ SCRIPTS = {
     "ru": "sans-bold",
     "el": "sans-bold",
     "emoji": "emoji",
+    "th": "thai",
 }
+# Scripts of the newsrooms further afield (language tag, headline, the face that must draw it).
+FURTHER_SCRIPTS = {
+    "odia": ("or", "ଓଡ଼ିଶାରେ ବନ୍ୟା ପରିସ୍ଥିତି ଗମ୍ଭୀର, ହଜାର ହଜାର ଲୋକ ସ୍ଥାନାନ୍ତରିତ", "oriya"),
+    "dhivehi": ("dv", "ދިވެހިރާއްޖޭގެ ސަރުކާރުން އާ ޤާނޫނެއް ފާސްކޮށްފި", "thaana"),
+    "tibetan": ("bo", "བོད་ཀྱི་སྐད་ཡིག་སློབ་གྲྭ་གསར་པ་ཞིག་ཁ་ཕྱེ་བ།", "tibetan"),
+    "inuktitut": ("iu", "ᓄᓇᕗᑦ ᒐᕙᒪᒃᑯᖏᑦ ᓄᑖᒥᒃ ᐱᖁᔭᒥᒃ ᐊᑐᓕᖁᔨᓯᒪᕗᑦ", "canadianaboriginal"),
+    "cherokee": ("chr", "ᏣᎳᎩ ᎠᏕᎶᏆᏍᏗ ᎠᏰᎵ ᏕᎦᎳᏫᎥ", "cherokee"),
+    "tamazight": ("zgh", "ⴰⵎⵓⵏⴰⴳ ⵏ ⵜⵎⴰⵣⵉⵖⵜ ⵉⵙⵙⵓⴼⵖ ⴰⵏⴰⴳⵎⴰⵔ", "tifinagh"),
+    "syriac": ("syr", "ܫܠܡܐ ܥܠܝܟܘܢ ܐܚܘܢ ܒܥܠܡܐ", "syriac"),
+    "santali": ("sat", "ᱥᱟᱱᱛᱟᱲᱤ ᱯᱟᱹᱨᱥᱤ ᱨᱮ ᱱᱟᱣᱟ ᱠᱷᱚᱵᱚᱨ", "olchiki"),
+    "meitei": ("mni", "ꯃꯅꯤꯄꯨꯔꯒꯤ ꯑꯅꯧꯕ ꯄꯥꯎ", "meeteimayek"),
+    "fula": ("ff-Adlm", "𞤀𞤣𞤤𞤢𞤥 𞤆𞤵𞤤𞤢𞤪", "adlam"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FURTHER_SCRIPTS))
+def test_scripts_further_afield_are_drawn_by_their_own_font_not_replacement_marks(name: str) -> None:
+    language, headline, face = FURTHER_SCRIPTS[name]
+    laid_out = runs(headline, font_chain(language), language in ("dv", "syr", "ff-Adlm"))
+    for run in laid_out:
+        assert REPLACEMENT not in run.text
+        missing = {
+            c
+            for c in run.text
+            if unicodedata.category(c) not in ("Cf", "Zs") and ord(c) not in _cmap(run.face)
+        }
+        assert not missing, f"{run.face.name} has no glyph for {missing}"
+    assert face in {run.face.name for run in laid_out}
 
 
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
@@ -257,6 +286,17 @@ def test_words_without_spaces_keep_their_neighbours_rules() -> None:
     ]  # fmt: skip
     assert tokens("Bangkok ราคาน้ำมัน live") == ["Bangkok ", "ราคา", "น้ำมัน ", "live"]
     assert dictionary_breaks("US Russia Overtures") == frozenset()
+
+
+def test_tibetan_breaks_after_a_tsheg_and_anything_after_an_editors_zero_width_space() -> None:
+    assert tokens("བོད་ཀྱི་སྐད་ཡིག་སློབ་གྲྭ།") == ["བོད་", "ཀྱི་", "སྐད་", "ཡིག་", "སློབ་", "གྲྭ།"]
+    assert tokens("Unterhaltungs\u200belektronik boomt") == ["Unterhaltungs\u200b", "elektronik ", "boomt"]
+    # A long Tibetan headline is set on several lines at a headline size, each ending a syllable
+    _, headline, _ = FURTHER_SCRIPTS["tibetan"]
+    block, _width = _fit(headline * 2, "og", "bo")
+    assert len(block.lines) > 1 and not block.words_broken and not block.truncated
+    assert all(line.endswith(("\u0f0b", "\u0f0d")) for line in block.texts)
+    assert block.size >= 0.6 * PRESETS["og"].max_size
 
 
 def test_burmese_words_may_end_at_an_asat() -> None:

@@ -25,7 +25,21 @@ from newscard.models.image_urls import check_image_url
 MAX_DOCUMENT_BYTES = 1024 * 1024
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 SLUG_MAX = 96
-RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "ps", "sd", "ug", "yi", "dv", "ckb"})
+RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "ps", "sd", "ug", "yi", "dv", "ckb", "syr"})
+# Scripts (ISO 15924, as BCP 47 script subtags) written right to left. A tag's script outranks its
+# language: pa-Arab (Shahmukhi Punjabi) and ff-Adlm (Fula in Adlam) run right to left, ku-Latn and
+# sd-Deva left to right.
+RTL_SCRIPTS = frozenset({"arab", "hebr", "thaa", "syrc", "adlm", "nkoo", "rohg", "mand", "samr", "yezi"})
+
+
+def text_direction(language: str) -> Literal["ltr", "rtl"]:
+    """The writing direction of a BCP 47 tag: its script subtag's if it has one, else its language's."""
+    subtags = language.lower().replace("_", "-").split("-")
+    script = next((tag for tag in subtags[1:] if len(tag) == 4 and tag.isalpha()), None)
+    if script is not None:
+        return "rtl" if script in RTL_SCRIPTS else "ltr"
+    return "rtl" if subtags[0] in RTL_LANGUAGES else "ltr"
+
 
 # C0/C1 controls (tab and newline are whitespace, handled by collapsing) and the bidi
 # embedding/override/isolate controls behind "Trojan Source"-style display spoofing.
@@ -260,7 +274,7 @@ class Article(_Strict):
 
     @property
     def direction(self) -> Literal["ltr", "rtl"]:
-        return "rtl" if self.language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+        return text_direction(self.language)
 
     @property
     def last_modified(self) -> datetime:

@@ -35,7 +35,8 @@ _CJK_FACES = {"ja": 0, "ko": 1, "zh-hans": 2, "zh-hant": 3, "zh-hk": 4}
 _TRADITIONAL = ("zh-hant", "zh-tw", "zh-mo")
 _EXTRA_SCRIPTS = (
     "Thai", "Bengali", "Tamil", "Gujarati", "Gurmukhi", "Telugu", "Kannada", "Malayalam",
-    "Sinhala", "Georgian", "Armenian", "Ethiopic", "Khmer", "Lao", "Myanmar",
+    "Sinhala", "Georgian", "Armenian", "Ethiopic", "Khmer", "Lao", "Myanmar", "Oriya",
+    "MeeteiMayek", "OlChiki", "TaiTham", "Javanese", "CanadianAboriginal", "Cherokee",
 )  # fmt: skip
 
 
@@ -84,7 +85,19 @@ HEBREW = Face("hebrew", "NotoSansHebrew-Bold.ttf", rtl=True)
 DEVANAGARI = Face("devanagari", "NotoSansDevanagari-Bold.ttf")
 SYMBOLS = Face("symbols", "NotoSansSymbols2-Regular.ttf")
 EMOJI = Face("emoji", "NotoColorEmoji.ttf", emoji=True)
-EXTRA = tuple(Face(script.lower(), f"NotoSans{script}-Bold.ttf") for script in _EXTRA_SCRIPTS)
+# Scripts Noto draws only in another style or weight, and the right-to-left ones.
+THAANA = Face("thaana", "NotoSansThaana-Bold.ttf", rtl=True)
+SYRIAC = Face("syriac", "NotoSansSyriac-Regular.ttf", rtl=True)
+ADLAM = Face("adlam", "NotoSansAdlam-Bold.ttf", rtl=True)
+EXTRA = (
+    *(Face(script.lower(), f"NotoSans{script}-Bold.ttf") for script in _EXTRA_SCRIPTS),
+    THAANA,
+    SYRIAC,
+    ADLAM,
+    Face("tibetan", "NotoSerifTibetan-Bold.ttf"),
+    Face("tifinagh", "NotoSansTifinagh-Regular.ttf"),
+    Face("mongolian", "NotoSansMongolian-Regular.ttf"),
+)
 
 
 def cjk_face(language: str) -> Face:
@@ -130,6 +143,7 @@ def font_chain(language: str = "en", *, family: Family = "sans", bold: bool = Tr
     own = {
         "ar": ARABIC, "fa": ARABIC, "ur": ARABIC, "ps": ARABIC, "he": HEBREW, "yi": HEBREW,
         "hi": DEVANAGARI, "mr": DEVANAGARI, "ne": DEVANAGARI, "sa": DEVANAGARI,
+        "dv": THAANA, "syr": SYRIAC,
         "ja": cjk, "zh": cjk, "ko": cjk,
     }.get(primary)  # fmt: skip
     chain = [latin, ARABIC, HEBREW, DEVANAGARI, cjk, *EXTRA, SYMBOLS, EMOJI]

@@ -12,7 +12,7 @@ from babel.core import get_global
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
 from babel.lists import format_list
 
-from newscard.models.article import RTL_LANGUAGES
+from newscard.models.article import text_direction
 
 FALLBACK = "en"
 DOMAIN = "newscard"
@@ -85,8 +85,8 @@ def labels(language: str) -> dict[str, str]:
 
 
 def direction(language: str) -> str:
-    """rtl for the right-to-left languages (the article model's list), else ltr."""
-    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+    """rtl for right-to-left languages and scripts (the article model decides), else ltr."""
+    return text_direction(language)
 
 
 def format_timestamp(moment: datetime, language: str) -> str:

@@ -39,6 +39,9 @@ _NO_LINE_END = frozenset("「『（【〔〈《〖〘〚｛〝“‘([{")
 _NO_BREAK_SPACES = frozenset("\u00a0\u2007\u202f")
 # Hyphen-like characters after which a word may break, as UAX #14 allows.
 _BREAK_AFTER = frozenset("-‐–—/")
+# Characters after which a line may break whatever comes before them (UAX #14 classes BA, ZW): the
+# Tibetan tsheg between syllables, and the zero width space an editor puts in to mark a break.
+_BREAK_AFTER_ALWAYS = frozenset("\u0f0b\u200b")
 # Emoji whose default presentation is colour even without U+FE0F (Emoji_Presentation=Yes, BMP).
 _BMP_EMOJI = frozenset(
     [
@@ -448,7 +451,9 @@ def tokens(text: str) -> list[str]:
             continue
         current += cluster
         glue = char in _NO_LINE_END
-        if char in _BREAK_AFTER and len(current) > 1 and current[-2].isalpha():
+        if char in _BREAK_AFTER_ALWAYS or (
+            char in _BREAK_AFTER and len(current) > 1 and current[-2].isalpha()
+        ):
             out.append(current)
             current = ""
     if current:
