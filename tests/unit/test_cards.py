@@ -202,6 +202,18 @@ def test_a_70_letter_word_is_broken_with_hyphens_rather_than_overflowing() -> No
     assert "".join(t.rstrip("-") for t in block.texts).replace(" ", "") == f"{word}wins"
 
 
+def test_a_long_word_breaks_at_the_editors_soft_hyphens_rather_than_the_dictionarys() -> None:
+    parts = ["Rindfleisch", "etikettierungs", "überwachungs", "aufgaben", "übertragungs", "gesetz"]
+    word = "\u00ad".join(parts * 2)  # too long for a line even at the smallest size
+    block, width = _fit(f"{word} gekippt", "og", "de")
+    assert block.words_broken and all(line.width <= width for line in block.lines)
+    # Each broken line ends at one of the editor's soft hyphens, shown as a hyphen
+    broken = [line for line in block.texts if line.endswith("-")]
+    assert broken and all(line.endswith("\u00ad-") for line in broken)
+    joined = "".join(t.removesuffix("-") for t in block.texts)
+    assert joined.replace("\u00ad", "").replace(" ", "") == "".join(parts * 2) + "gekippt"
+
+
 def test_the_ellipsis_appears_only_when_even_the_smallest_size_cannot_fit() -> None:
     block, width = _fit("word " * 200)
     assert block.truncated and block.size == PRESETS["og"].min_size

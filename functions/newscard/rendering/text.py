@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ELLIPSIS = "…"
+SOFT_HYPHEN = "\u00ad"  # invisible unless the line breaks there
 REPLACEMENT = "\ufffd"
 # Emoji bitmaps are about 1.2 em tall; this brings them to the height of capitals and ascenders.
 EMOJI_SCALE = 0.86
@@ -474,7 +475,10 @@ def _hyphenator(language: str) -> pyphen.Pyphen | None:
 
 
 def syllable_breaks(word: str, language: str) -> tuple[int, ...]:
-    """Where the dictionary allows word to break (character offsets), e.g. Ge-neh-mi-gungs-..."""
+    """Where the dictionary allows word to break (character offsets), e.g. Ge-neh-mi-gungs-...;
+    where the editor has put soft hyphens (U+00AD, what CMSs emit for &shy;), only there."""
+    if SOFT_HYPHEN in word:
+        return tuple(index + 1 for index, char in enumerate(word[:-1]) if char == SOFT_HYPHEN and index > 0)
     hyphenator = _hyphenator(language)
     if hyphenator is None or not _hyphenates(word):
         return ()
