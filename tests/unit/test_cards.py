@@ -326,12 +326,15 @@ def test_without_icu_unspaced_headlines_still_fit_and_the_log_says_why(
     headline = UNSPACED["th"].replace("|", "")
     try:
         block, width = _fit(headline, "story", "th")
+        mixed = tokens("Bangkok ราคา live")
     finally:
         typesetting._line_breaker.cache_clear()
         typesetting.dictionary_breaks.cache_clear()
     # Then the headline still fits, broken between characters, and the log names the missing layer
     assert "".join(block.texts) == headline and all(line.width <= width for line in block.lines)
     assert "LineBreakingLayer" in caplog.text
+    # and words in other scripts stay whole
+    assert mixed == ["Bangkok ", "ร", "า", "ค", "า ", "live"]
 
 
 # --- cards on pixels -------------------------------------------------------------------------------

@@ -385,8 +385,6 @@ def dictionary_breaks(text: str) -> frozenset[int]:
     if not any(_without_spaces(char) for char in text):
         return frozenset()
     breaker = _line_breaker()
-    if breaker is None:
-        return frozenset(range(1, len(text)))  # any cluster boundary, as before ICU
     found: set[int] = set()
     start = 0
     while start < len(text):
@@ -396,9 +394,12 @@ def dictionary_breaks(text: str) -> frozenset[int]:
         end = start
         while end < len(text) and _without_spaces(text[end]):
             end += 1
-        # Runs hold BMP characters only, so ICU's UTF-16 offsets are offsets into the run.
-        segments = breaker(text[start:end], "und").segments()
-        found.update(start + boundary for boundary, _ in segments if boundary)
+        if breaker is None:  # between any two clusters of the run, as before ICU
+            found.update(range(start + 1, end))
+        else:
+            # Runs hold BMP characters only, so ICU's UTF-16 offsets are offsets into the run.
+            segments = breaker(text[start:end], "und").segments()
+            found.update(start + boundary for boundary, _ in segments if boundary)
         start = end
     return frozenset(found)
 
