@@ -20,7 +20,6 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Literal
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "functions"))
@@ -29,6 +28,7 @@ sys.path.insert(0, str(ROOT / "functions"))
 # isort: split
 from PIL import Image, features  # noqa: E402
 
+from newscard.models.article import text_direction  # noqa: E402
 from newscard.models.settings import Theme  # noqa: E402
 from newscard.rendering import images  # noqa: E402
 from newscard.rendering.cards import (  # noqa: E402
@@ -49,9 +49,7 @@ def _headlines() -> list[CardText]:
     ]:
         doc = json.loads(path.read_text())
         language = doc.get("language", "en")
-        direction: Literal["ltr", "rtl"] = (
-            "rtl" if language.split("-")[0] in ("ar", "he", "fa", "ur") else "ltr"
-        )
+        direction = text_direction(language)
         found.append(CardText(doc["headline"], doc["section"], "Newscard", direction, language))
     return found
 
