@@ -382,25 +382,18 @@ def dictionary_breaks(text: str) -> frozenset[int]:
 
     Each run goes to ICU on its own, so text in every other script keeps the rules of tokens().
     """
-    if not any(_without_spaces(char) for char in text):
-        return frozenset()
-    breaker = _line_breaker()
     found: set[int] = set()
     start = 0
-    while start < len(text):
-        if not _without_spaces(text[start]):
-            start += 1
-            continue
-        end = start
-        while end < len(text) and _without_spaces(text[end]):
-            end += 1
-        if breaker is None:  # between any two clusters of the run, as before ICU
-            found.update(range(start + 1, end))
-        else:
-            # Runs hold BMP characters only, so ICU's UTF-16 offsets are offsets into the run.
-            segments = breaker(text[start:end], "und").segments()
-            found.update(start + boundary for boundary, _ in segments if boundary)
-        start = end
+    for unspaced, characters in itertools.groupby(text, _without_spaces):
+        run = "".join(characters)
+        if unspaced:
+            breaker = _line_breaker()
+            if breaker is None:  # between any two clusters of the run, as before ICU
+                found.update(range(start + 1, start + len(run)))
+            else:
+                # Runs hold BMP characters only, so ICU's UTF-16 offsets are offsets into the run.
+                found.update(start + boundary for boundary, _ in breaker(run, "und").segments() if boundary)
+        start += len(run)
     return frozenset(found)
 
 
