@@ -175,3 +175,20 @@ def test_the_block_gets_its_level_and_the_far_side_the_flat_base_shade(
     # ... and on the other side, before the ramp begins, the photo is untouched
     near = (0, 0, 300, 100) if not upward else (0, 300, 300, 400)
     assert canvas.crop(near).getcolors() == [(300 * 100, grey)]
+
+
+def test_ink_composited_band_by_band_equals_one_paste_through_the_whole_coverage() -> None:
+    # Given a ragged block of lines (long, short, a gap, a mark far out) in a coverage mask
+    photo = Image.effect_noise((600, 400), 60).convert("RGB")
+    canvas, reference = photo.copy(), photo.copy()
+    ink = pixels.InkMask(canvas, (20, 10, 580, 390))
+    ink.draw.rectangle((0, 0, 500, 30), fill=255)
+    ink.draw.rectangle((0, 45, 90, 70), fill=200)
+    ink.draw.ellipse((300, 200, 340, 240), fill=128)
+    ink.draw.point((559, 379), fill=255)
+    coverage = ink.mask.copy()
+    # When it is composited in the text colour
+    ink.composite("#f5e0a0")
+    # Then the card is what one paste through the whole coverage gives
+    reference.paste(Image.new("RGB", coverage.size, (0xF5, 0xE0, 0xA0)), (20, 10), coverage)
+    assert canvas.tobytes() == reference.tobytes()
