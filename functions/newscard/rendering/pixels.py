@@ -298,8 +298,8 @@ def shade(
         flat((0, feather_bottom, width, height), base_level)
 
 
-# Rows per band of the ink composite: a tenth of a story headline's line or so (16 to 64 rows
-# measured alike on story headlines; under 16 the per-band calls start to cost more than they save).
+# Rows per band of the ink composite, a fraction of a headline's line: 32 and 64 measured alike on
+# story headlines; at 16 the per-band calls start to eat what the smaller boxes save.
 _INK_BAND = 32
 
 
