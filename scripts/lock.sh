@@ -26,10 +26,11 @@ upgrade=()
 # Provided by the Lambda Python runtime (boto3 and its dependencies), so not bundled; the handlers
 # check the runtime's botocore at start-up (newscard.handlers.wiring.check_runtime_sdk).
 RUNTIME_PROVIDED=(boto3 botocore s3transfer urllib3 python-dateutil six)
-# Runtime packages that a layer of their own ships (a large native runtime, say, that would burst the
-# dependency layer's 40 MB budget); that layer's build installs them. tests/unit/test_packaging.py
-# reads both lists from here. The face detector's runtime ships in FaceDetectorLayer (layers/face-detector),
-# ICU (icu4py, 43 MB with its data) in LineBreakingLayer (layers/line-breaking).
+# Runtime packages that a layer of their own ships: large native runtimes that only some articles
+# need (faces to detect, a script without spaces), kept out of the dependency layer that both newscard
+# functions load; that layer's build installs them. tests/unit/test_packaging.py reads both lists
+# from here. The face detector's runtime ships in FaceDetectorLayer (layers/face-detector), ICU
+# (icu4py, 43 MB with its data) in LineBreakingLayer (layers/line-breaking).
 OWN_LAYER=(ai-edge-litert numpy icu4py)
 
 layer_requirements() {

@@ -3,9 +3,9 @@
 Usage: python scripts/package_sizes.py [.aws-sam/build]
 
 Reads the built template in the build directory to learn which layers each function uses, so the
-250 MB check counts a function together with its layers, as Lambda does. Each artefact (function
-package or layer) must also stay within our own budget of 40 MB unzipped: it keeps deploys and
-`sam sync` quick and cold starts lean. Exits 1 over a limit or the budget.
+250 MB check counts a function together with its layers, as Lambda does. Each function package
+must also stay within our own budget of 40 MB unzipped: it keeps deploys and `sam sync` quick.
+Layers answer to Lambda's limits only (see ARTEFACT_BUDGET). Exits 1 over a limit or the budget.
 """
 
 from __future__ import annotations
