@@ -104,6 +104,8 @@ def measure_presets(
             "median_ms": round(statistics.median(timings), 1),
             "max_ms": round(max(timings), 1),
             "cpu_median_ms": round(statistics.median(cpu), 1),
+            # The mean as well: a peer's CPU comes as one total over its run (bench_peers).
+            "cpu_mean_ms": round(statistics.fmean(cpu), 1),
             "max_kb": round(max(sizes) / 1024, 1),
             **floor,
             "above_floor_ms": round(statistics.median(timings) - floor["floor_ms"], 1),

@@ -97,6 +97,7 @@ def bench_presets(n: int) -> dict[str, Any]:
             "max": r["max_ms"],
             "n": n,
             "cpu_median": r["cpu_median_ms"],
+            "cpu_mean": r["cpu_mean_ms"],
             "kb": r["max_kb"],
             # The floor: the card's photo region resampled to its frame plus the encode, timed alone.
             "floor": r["floor_ms"],
@@ -465,8 +466,10 @@ def bench_package() -> dict[str, Any]:
     return results
 
 
-def bench_peers(n: int, pillow_og_median: float | None) -> dict[str, Any]:
-    """The same og card through satori + resvg and warm headless Chromium, with ratios to Pillow."""
+def bench_peers(n: int, pillow_og: dict[str, Any]) -> dict[str, Any]:
+    """The same og card through satori + resvg and warm headless Chromium, with ratios to Pillow's
+    (pillow_og: the presets' og row): wall-clock medians, and for Chromium also its processes' CPU
+    per card against Pillow's (means, as a process tree's CPU comes as one total over the run)."""
     peers = ROOT / "bench" / "peers"
     node = shutil.which("node")
     if node is None:
@@ -511,9 +514,15 @@ def bench_peers(n: int, pillow_og_median: float | None) -> dict[str, Any]:
             results[name] = {"skipped": f"failed: {result.stderr.strip().splitlines()[-1:]}"}
             continue
         line = json.loads(result.stdout.strip().splitlines()[-1])
+        median = statistics.median(line["ms"])
         entry = {**summary(line["ms"]), "bytes": line["bytes"]}
-        if pillow_og_median:
-            entry["times_slower_than_pillow_og"] = round(statistics.median(line["ms"]) / pillow_og_median, 1)
+        if "median" in pillow_og:
+            entry["times_slower_than_pillow_og"] = round(median / pillow_og["median"], 1)
+        cpu = line.get("cpu_ms_per_card")
+        if cpu is not None:
+            entry["cpu_mean"] = round(float(cpu), 1)
+            if pillow_og.get("cpu_mean"):
+                entry["times_more_cpu_than_pillow_og"] = round(cpu / pillow_og["cpu_mean"], 1)
         results[name] = entry
     return results
 
@@ -764,7 +773,7 @@ def main() -> None:
     if "archive" in wanted:
         results["archive"] = bench_archive(9 if args.quick else 21)
     if "peers" in wanted:
-        og = results.get("presets", {}).get("og", {}).get("median")
+        og = results.get("presets", {}).get("og", {})
         # At equal CPU first: the peers on the one core the Pillow cards had (Chromium's processes
         # inherit it), which is what the targets compare; then multi-threaded, as a user on a
         # laptop runs them, for reference.

@@ -3,8 +3,11 @@
 // once (as the hero is once per article in Pillow) and cover-cropped at the same focal point
 // (object-position 50% 35%). Each timed card changes the headline and kicker (rotating, so every
 // frame differs and must be laid out, painted and encoded anew) and takes a JPEG screenshot.
+// Beside each card's wall time it reports the CPU that Chromium's processes spent per card over the
+// timed run: what a card costs the machine, whichever of its processes did the work, and free of
+// one card's scheduling luck.
 // Usage: node chromium_card.mjs config.json ; prints one JSON line.
-import { readFileSync, writeFileSync, mkdtempSync, copyFileSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync, mkdtempSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -32,6 +35,34 @@ const browser = await chromium.launch({
          "--disable-component-update", "--disable-sync", "--allow-file-access-from-files",
          "--disable-renderer-backgrounding", "--disable-background-timer-throttling"],
 });
+// User and system CPU (ms) of every process below this one (the browser, its renderer, GPU and
+// utility processes; not this driver), from /proc, whose counters are USER_HZ ticks, 100 a second
+// on Linux. A process that exits between two readings loses its ticks; a warm page keeps its
+// renderer and GPU processes alive, so the timed cards lose none.
+function browserCpuMs() {
+  const stats = new Map();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // the process ended while we listed
+    }
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // after the command name
+    stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+  }
+  let ticks = 0;
+  for (const [pid, stat] of stats) {
+    for (let at = stat.ppid; at > 1 && stats.has(at); at = stats.get(at).ppid) {
+      if (at === process.pid) {
+        ticks += stat.ticks;
+        break;
+      }
+    }
+  }
+  return ticks * 10;
+}
 const page = await browser.newPage({ viewport: { width: 1200, height: 630 } });
 await page.goto(`file://${join(dir, "card.html")}`, { waitUntil: "load" });
 // The photo decoded and the fonts loaded before any timed card, as the warm Pillow process has them.
@@ -56,6 +87,7 @@ let n = 0;
 for (let i = 0; i < config.warmup; i++) await render(n++);
 const times = [];
 let bytes = 0;
+const cpuStart = browserCpuMs();
 for (let i = 0; i < config.n; i++) {
   const start = performance.now();
   const jpeg = await render(n++);
@@ -63,5 +95,6 @@ for (let i = 0; i < config.n; i++) {
   bytes = jpeg.length;
   if (i === 0 && config.out) writeFileSync(config.out, jpeg);
 }
+const cpuPerCard = (browserCpuMs() - cpuStart) / config.n;
 await browser.close();
-console.log(JSON.stringify({ engine: "chromium-warm", format: "jpeg", ms: times, bytes }));
+console.log(JSON.stringify({ engine: "chromium-warm", format: "jpeg", ms: times, bytes, cpu_ms_per_card: cpuPerCard }));
