@@ -7,7 +7,7 @@
 // timed run: what a card costs the machine, whichever of its processes did the work, and free of
 // one card's scheduling luck.
 // Usage: node chromium_card.mjs config.json ; prints one JSON line.
-import { readFileSync, readdirSync, writeFileSync, mkdtempSync, copyFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync, mkdtempSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -38,8 +38,10 @@ const browser = await chromium.launch({
 // User and system CPU (ms) of every process below this one (the browser, its renderer, GPU and
 // utility processes; not this driver), from /proc, whose counters are USER_HZ ticks, 100 a second
 // on Linux. A process that exits between two readings loses its ticks; a warm page keeps its
-// renderer and GPU processes alive, so the timed cards lose none.
+// renderer and GPU processes alive, so the timed cards lose none. Null where there is no /proc
+// (macOS): the bench then shows wall times alone.
 function browserCpuMs() {
+  if (!existsSync("/proc/self/stat")) return null;
   const stats = new Map();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -95,6 +97,6 @@ for (let i = 0; i < config.n; i++) {
   bytes = jpeg.length;
   if (i === 0 && config.out) writeFileSync(config.out, jpeg);
 }
-const cpuPerCard = (browserCpuMs() - cpuStart) / config.n;
+const cpuPerCard = cpuStart === null ? null : (browserCpuMs() - cpuStart) / config.n;
 await browser.close();
 console.log(JSON.stringify({ engine: "chromium-warm", format: "jpeg", ms: times, bytes, cpu_ms_per_card: cpuPerCard }));
