@@ -24,7 +24,7 @@ from newscard.rendering.site import (
     render_sitemap_index,
     render_urlset,
 )
-from newscard.rendering.templating import json_for_script, safe_url
+from newscard.rendering.templating import drop_non_xml, json_for_script, safe_url
 
 SITE = SiteInfo("The Gazette", "https://news.example.com")
 NOW = datetime.fromisoformat("2025-12-07T12:00:00+00:00")
@@ -180,3 +180,19 @@ def test_stores_put_is_compare_and_swap(make: object, tmp_path: Path) -> None:
     assert store.get("k/x.json").body == b"2"
     assert store.etag("k/x.json") == store.get("k/x.json").etag == second
     assert store.etag("nothing") is None
+
+
+def _xml_char(code: int) -> bool:
+    """XML 1.0's Char production."""
+    return (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
+
+
+def test_every_template_output_keeps_exactly_the_code_points_xml_allows() -> None:
+    every = "".join(map(chr, range(0x110000)))
+    assert drop_non_xml(every) == "".join(char for char in every if _xml_char(ord(char)))
+    assert drop_non_xml("plain text") == "plain text"

@@ -38,8 +38,10 @@ def safe_url(url: str) -> str:
     return quote(url, safe=_URL_SAFE)
 
 
-# Code points XML 1.0 does not allow at all (C0 controls, lone surrogates, U+FFFE/U+FFFF).
-_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Code points XML 1.0 does not allow at all (C0 controls but tab, newline and return; lone
+# surrogates; U+FFFE/U+FFFF): the complement of its Char production, listed. The negated form
+# ("[^\t\n\r\u0020-\ud7ff...]") matches the same, but compiling it costs 5-9 ms of every cold start.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def drop_non_xml(value: Any) -> Any:
