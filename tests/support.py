@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,16 +18,22 @@ from newscard.models.manifest import Manifest
 
 @dataclass
 class FaultPlan:
-    """Counts storage operations across stores and fails the one numbered fail_at."""
+    """Counts storage operations across stores and fails the one numbered fail_at.
+
+    Independent writes run on several threads at once (dal.store.each_at_once): each operation
+    takes its number under a lock, so exactly one fails, whichever thread reaches it.
+    """
 
     fail_at: int | None = None
     count: int = 0
     log: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def tick(self, operation: str) -> None:
-        index = self.count
-        self.count += 1
-        self.log.append(operation)
+        with self._lock:
+            index = self.count
+            self.count += 1
+            self.log.append(operation)
         if index == self.fail_at:
             raise StorageError(f"injected fault on operation {index}: {operation}")
 

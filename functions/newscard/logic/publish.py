@@ -23,7 +23,7 @@ from typing import Literal
 from newscard import RENDERER_VERSION
 from newscard.dal.listings import ListingTable, memory_listings_for
 from newscard.dal.registry import ArticleBusy, ArticleState, MemoryRegistry, Pending, Registry, SlugTaken
-from newscard.dal.store import ObjectStore
+from newscard.dal.store import ObjectStore, each_at_once
 from newscard.logic.brand import publish_brand
 from newscard.logic.images import ImageLoader, load_article_images
 from newscard.logic.render import (
@@ -289,10 +289,12 @@ class Publisher:
             former_slugs=list(former),
         )
         # Every output is written, even ones a previous version had: what the registry says was
-        # written may since have been deleted, and a put also clears a superseded mark.
-        # Render order is cards, images, then the page: a reader never meets a missing card.
-        for obj in objects:
-            self._put(obj)
+        # written may since have been deleted, and a put also clears a superseded mark. Cards and
+        # images go at once (no page names them yet), the page only after all of them: a reader
+        # never meets a missing card.
+        each_at_once(self._put, [obj for obj in objects if obj.role != "page"])
+        for page in (obj for obj in objects if obj.role == "page"):
+            self._put(page)
         self.site.put(
             manifest_key(slug),
             manifest.model_dump_json(indent=2).encode("utf-8"),
@@ -353,11 +355,12 @@ class Publisher:
             # nothing live points at the cards that follow. The registry still says live until
             # the end, so a crash anywhere here is finished by the retry.
             self.indexer.remove(slug)
-            for key in sorted(state.outputs, key=lambda key: key != page_key(slug)):
-                self.site.delete(key)
-            # A takedown leaves nothing: files of older versions and of failed attempts go too.
-            for key in sorted(self._files_under(slug)):
-                self.site.delete(key)
+            page = page_key(slug)
+            if page in state.outputs:
+                self.site.delete(page)
+            # Then, at once, what only the page linked to; a takedown leaves nothing, so the files
+            # of older versions and of failed attempts go too.
+            each_at_once(self.site.delete, sorted((set(state.outputs) - {page}) | self._files_under(slug)))
             self.site.delete(manifest_key(slug))
             # The claims (and redirects) go with the commit: the slugs are free again.
             held.state = self.registry.commit(
