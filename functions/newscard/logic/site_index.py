@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from newscard.dal.listings import Item, Key, ListingTable
-from newscard.dal.store import ObjectStore
+from newscard.dal.store import ObjectStore, each_at_once
 from newscard.logic.render import HTML, SHORT, hero_variants, object_position
 from newscard.models.article import Article, slugify
 from newscard.models.errors import ArticleRejected, NotFound, PreconditionFailed, Problem, StorageError
@@ -493,9 +493,12 @@ class SiteIndexer:
         )
         sections = self._sections()
         rest = [entry for entry in newest if entry.slug not in pinned_slugs]
-        self._put(FEED_KEY, render_feed(newest[:FEED_SIZE], self.site, now=now), ATOM)
-        self._put(NEWS_SITEMAP_KEY, render_news_sitemap(news, self.site, now=now), XML)
-        self._put(PAGES_SITEMAP_KEY, render_pages_sitemap(list(sections), self.site), XML)
+        documents = [
+            (FEED_KEY, render_feed(newest[:FEED_SIZE], self.site, now=now), ATOM),
+            (NEWS_SITEMAP_KEY, render_news_sitemap(news, self.site, now=now), XML),
+            (PAGES_SITEMAP_KEY, render_pages_sitemap(list(sections), self.site), XML),
+        ]
+        each_at_once(lambda document: self._put(*document), documents)
         self._write_pages(
             FRONT_BASE,
             rest,
@@ -533,9 +536,12 @@ class SiteIndexer:
         older = day_dir(shown[-1].day) if len(entries) > WINDOW else None
         for number in range(count, 0, -1):
             if number == 1:
-                # Pages the window no longer fills go once nothing rewritten links to them.
-                for gone in range(PAGES, count, -1):
-                    self.store.delete(page_dir(base, gone) + "index.html")
+                # Pages the window no longer fills go once nothing rewritten links to them (most
+                # are already gone: a delete of a missing key is a no-op, and they go at once).
+                each_at_once(
+                    self.store.delete,
+                    [page_dir(base, gone) + "index.html" for gone in range(PAGES, count, -1)],
+                )
             chunk = shown[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
             page = Pagination(base=base, number=number, count=count, older=older)
             self._put(
