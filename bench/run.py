@@ -7,7 +7,8 @@
 Sections: per-preset card (from an already decoded hero: render + encode), the hero decode, per
 article (decode + 3 presets + page images + page; for the seed, its floor: the time in Pillow's
 decoders, resamplers and encoders alone), cold start,
-end to end through the dev stack over real HTTP, peak memory for the story card from a 40 MP hero,
+end to end through the dev stack over real HTTP, one publish's phases with AWS-like round trips
+(and its S3 and DynamoDB request counts), peak memory for the story card from a 40 MP hero,
 deployment package sizes, the same card through satori + resvg and warm headless Chromium, and
 one publish's listing step on archives of 1,000 to 100,000 articles (time, DynamoDB requests, items).
 Numbers are medians; the machine is noisy, so compare ratios within one run.
@@ -442,6 +443,75 @@ def bench_e2e(n: int) -> dict[str, Any]:
         os.environ.update(saved)
 
 
+# Round trips as a Lambda meets them in its own region (small objects, medians): S3 answers a
+# request in some 20-30 ms, DynamoDB in under 10. moto on 127.0.0.1 answers in a millisecond or
+# two, which hides what a publish's requests cost when they go one after another.
+S3_ROUND_TRIP_MS = 25.0
+DYNAMODB_ROUND_TRIP_MS = 8.0
+
+
+def bench_latency(n: int) -> dict[str, Any]:
+    """The seed published through the dev stack and the real handler, with every request the
+    handler's clients send held for an AWS-like round trip first (botocore's before-send event):
+    the store and index phases (from the publish report) then show what the network costs, and
+    the request counts say how many round trips one publish makes."""
+    from newscard.devstack import DevStack
+    from newscard.handlers import wiring
+
+    saved = dict(os.environ)
+    stack = DevStack().start()
+    try:
+        s3 = stack.client("s3")
+        bucket = stack.names["ArticlesBucket"]
+        for image in (ROOT / "examples" / "assets").glob("*.jpg"):
+            s3.put_object(Bucket=bucket, Key=f"assets/{image.name}", Body=image.read_bytes())
+        seed = json.loads((ROOT / "examples" / "seed-article.json").read_text())
+        stack.handler().logger.setLevel("WARNING")
+        requests = {"s3": 0, "dynamodb": 0}
+
+        def held_for(service: str, round_trip_ms: float) -> Callable[..., None]:
+            def hold(**_: Any) -> None:
+                requests[service] += 1
+                time.sleep(round_trip_ms / 1000)
+
+            return hold
+
+        wiring.s3_client().meta.events.register("before-send", held_for("s3", S3_ROUND_TRIP_MS))
+        wiring.dynamodb_client().meta.events.register(
+            "before-send", held_for("dynamodb", DYNAMODB_ROUND_TRIP_MS)
+        )
+        phases: dict[str, list[float]] = {name: [] for name in ("load_images", "render", "store", "index")}
+        totals: list[float] = []
+        counts: list[dict[str, int]] = []
+        for index in range(n + 1):  # the first publish warms the handler and is not counted
+            key = f"incoming/latency-{index}.json"
+            before = dict(requests)
+            s3.put_object(Bucket=bucket, Key=key, Body=json.dumps({**seed, "slug": f"latency-{index}"}))
+            report_key = "reports/" + key.removeprefix("incoming/")
+            with contextlib.redirect_stdout(io.StringIO()):  # Powertools prints EMF metrics to stdout
+                while not _exists(s3, bucket, report_key):
+                    stack.pump(wait_seconds=1)
+            timings = json.loads(s3.get_object(Bucket=bucket, Key=report_key)["Body"].read())["timings_ms"]
+            if index:
+                for name, samples in phases.items():
+                    samples.append(timings[name])
+                totals.append(sum(timings[name] for name in ("validate", *phases)))
+                counts.append({service: requests[service] - before[service] for service in requests})
+        return {
+            "s3_round_trip_ms": S3_ROUND_TRIP_MS,
+            "dynamodb_round_trip_ms": DYNAMODB_ROUND_TRIP_MS,
+            "publish_ms": summary(totals),
+            **{f"{name}_ms": summary(samples) for name, samples in phases.items()},
+            # Including the report the handler writes after publishing.
+            "s3_requests": counts[-1]["s3"],
+            "dynamodb_requests": counts[-1]["dynamodb"],
+        }
+    finally:
+        stack.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 def _exists(s3: Any, bucket: str, key: str) -> bool:
     try:
         s3.head_object(Bucket=bucket, Key=key)
@@ -737,7 +807,18 @@ def bench_archive(samples: int) -> dict[str, Any]:
     }
 
 
-SECTIONS = ("presets", "article", "cold", "memory", "article-memory", "e2e", "package", "peers", "archive")
+SECTIONS = (
+    "presets",
+    "article",
+    "cold",
+    "memory",
+    "article-memory",
+    "e2e",
+    "latency",
+    "package",
+    "peers",
+    "archive",
+)
 
 
 def main() -> None:
@@ -768,6 +849,8 @@ def main() -> None:
         results["article-memory"] = bench_article_memory()
     if "e2e" in wanted:
         results["e2e"] = bench_e2e(3 if args.quick else 5)
+    if "latency" in wanted:
+        results["latency"] = bench_latency(3 if args.quick else 7)
     if "package" in wanted:
         results["package"] = bench_package()
     if "archive" in wanted:
