@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from newscard.dal.memory import MemoryStore
+from newscard.dal.memory import DirectoryStore, MemoryStore
 from newscard.dal.store import CONCURRENT_CALLS, each_at_once
 from newscard.logic.images import ImageLoader
 from newscard.logic.publish import Publisher
@@ -119,3 +120,17 @@ def test_a_failed_card_write_leaves_no_page_that_names_it() -> None:
         publish(site)
     assert site.at_page is None
     assert page_key("story") not in site.objects
+
+
+def test_a_local_site_keeps_its_headers_through_writes_and_deletes_at_once(tmp_path: Path) -> None:
+    # `newscard render` writes into a folder, with headers in one sidecar file that every put and
+    # delete rewrites: done at once, none may be lost or read half-written.
+    site = DirectoryStore(tmp_path)
+    keys = [f"sections/news/page/{number}/index.html" for number in range(40)]
+    each_at_once(lambda key: site.put(key, key.encode(), content_type="text/html"), keys)
+    each_at_once(site.delete, keys[::2])
+    kept = keys[1::2]
+    assert list(site.list_keys("sections/")) == sorted(kept)
+    headers = json.loads((tmp_path / DirectoryStore.HEADERS_FILE).read_text())
+    assert sorted(headers) == sorted(kept)
+    assert all(site.get(key).content_type == "text/html" for key in kept)

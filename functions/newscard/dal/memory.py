@@ -89,7 +89,8 @@ class DirectoryStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
-        # One process writes a local site (the CLI); a lock is enough to make put() atomic there.
+        # One process writes a local site (the CLI); a lock is enough to make put() and delete()
+        # atomic there, for the threads one publish writes and deletes with (store.each_at_once).
         self._lock = threading.Lock()
 
     def _path(self, key: str) -> Path:
@@ -140,10 +141,11 @@ class DirectoryStore:
 
     def delete(self, key: str) -> None:
         path = self._path(key)
-        path.unlink(missing_ok=True)
-        headers = self._headers()
-        if headers.pop(key, None) is not None:
-            self._write_headers(headers)
+        with self._lock:  # the headers sidecar is read, changed and rewritten
+            path.unlink(missing_ok=True)
+            headers = self._headers()
+            if headers.pop(key, None) is not None:
+                self._write_headers(headers)
 
     def expire(self, key: str) -> None:
         # A local site has no lifecycle rule and one writer: superseded files go at once.
