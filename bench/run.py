@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -390,8 +390,10 @@ def bench_article_memory() -> dict[str, Any]:
     }
 
 
-def bench_e2e(n: int) -> dict[str, Any]:
-    """Upload-to-published through moto's S3 and SQS over real HTTP and the real handler."""
+@contextlib.contextmanager
+def stack_with_seed_assets() -> Iterator[tuple[Any, Any, str]]:
+    """The dev stack on 127.0.0.1 with the examples' images uploaded: (stack, its S3 client, the
+    articles bucket). The environment the stack sets for its handler is put back afterwards."""
     from newscard.devstack import DevStack
 
     saved = dict(os.environ)
@@ -401,6 +403,16 @@ def bench_e2e(n: int) -> dict[str, Any]:
         bucket = stack.names["ArticlesBucket"]
         for image in (ROOT / "examples" / "assets").glob("*.jpg"):
             s3.put_object(Bucket=bucket, Key=f"assets/{image.name}", Body=image.read_bytes())
+        yield stack, s3, bucket
+    finally:
+        stack.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def bench_e2e(n: int) -> dict[str, Any]:
+    """Upload-to-published through moto's S3 and SQS over real HTTP and the real handler."""
+    with stack_with_seed_assets() as (stack, s3, bucket):
         batch_size = int(
             stack.template["Resources"]["PublishFunction"]["Properties"]["Events"]["Uploads"]["Properties"][
                 "BatchSize"
@@ -437,10 +449,6 @@ def bench_e2e(n: int) -> dict[str, Any]:
             "throughput_articles": count,
             "throughput_articles_per_second": round(count / (total / 1000), 2),
         }
-    finally:
-        stack.stop()
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 # Round trips as a Lambda meets them in its own region (small objects, medians): S3 answers a
@@ -455,16 +463,9 @@ def bench_latency(n: int) -> dict[str, Any]:
     handler's clients send held for an AWS-like round trip first (botocore's before-send event):
     the store and index phases (from the publish report) then show what the network costs, and
     the request counts say how many round trips one publish makes."""
-    from newscard.devstack import DevStack
     from newscard.handlers import wiring
 
-    saved = dict(os.environ)
-    stack = DevStack().start()
-    try:
-        s3 = stack.client("s3")
-        bucket = stack.names["ArticlesBucket"]
-        for image in (ROOT / "examples" / "assets").glob("*.jpg"):
-            s3.put_object(Bucket=bucket, Key=f"assets/{image.name}", Body=image.read_bytes())
+    with stack_with_seed_assets() as (stack, s3, bucket):
         seed = json.loads((ROOT / "examples" / "seed-article.json").read_text())
         stack.handler().logger.setLevel("WARNING")
         requests = {"s3": 0, "dynamodb": 0}
@@ -506,10 +507,6 @@ def bench_latency(n: int) -> dict[str, Any]:
             "s3_requests": counts[-1]["s3"],
             "dynamodb_requests": counts[-1]["dynamodb"],
         }
-    finally:
-        stack.stop()
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def _exists(s3: Any, bucket: str, key: str) -> bool:
