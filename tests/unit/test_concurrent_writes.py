@@ -36,6 +36,14 @@ def test_the_calls_run_at_once_up_to_the_limit() -> None:
     assert sorted(done) == list(range(2 * CONCURRENT_CALLS))
 
 
+def test_the_results_come_back_in_item_order() -> None:
+    def late_for_the_first(item: int) -> int:
+        time.sleep(0.02 if item < 4 else 0)
+        return item * item
+
+    assert each_at_once(late_for_the_first, range(20)) == [item * item for item in range(20)]
+
+
 def test_the_first_failure_in_item_order_is_raised_once_every_call_has_ended() -> None:
     ended: list[int] = []
 

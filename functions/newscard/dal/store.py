@@ -67,20 +67,18 @@ class ObjectStore(Protocol):
     def list_keys(self, prefix: str) -> Iterator[str]: ...
 
 
-def each_at_once[T](call: Callable[[T], object], items: Iterable[T]) -> None:
-    """call(item) for every item, up to CONCURRENT_CALLS at a time: for calls whose order does not
-    matter (writing files nothing references yet, deleting files nothing links to any more).
+def each_at_once[T, R](call: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    """call(item) for every item, up to CONCURRENT_CALLS at a time, and their results in item order:
+    for calls whose order does not matter (writing files nothing references yet, deleting files
+    nothing links to any more, checking that files exist).
 
     Returns only once every call has ended, then raises the first failure in item order: a caller
     never goes on to write what references these files while one is unwritten or still in flight.
     """
     pending = list(items)
     if len(pending) < 2:
-        for item in pending:
-            call(item)
-        return
+        return [call(item) for item in pending]
     workers = min(CONCURRENT_CALLS, len(pending))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="newscard-store") as pool:
         futures = [pool.submit(call, item) for item in pending]
-    for future in futures:
-        future.result()
+    return [future.result() for future in futures]

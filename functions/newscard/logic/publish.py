@@ -431,7 +431,7 @@ class Publisher:
         manifest = self.read_manifest(state.slug or "")
         if manifest is None or manifest.source_key != state.source:
             return None
-        if not all(self.site.exists(key) for key in sorted(manifest.keys())):
+        if not all(each_at_once(self.site.exists, sorted(manifest.keys()))):
             return None
         return manifest
 
