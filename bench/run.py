@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -469,10 +470,12 @@ def bench_latency(n: int) -> dict[str, Any]:
         seed = json.loads((ROOT / "examples" / "seed-article.json").read_text())
         stack.handler().logger.setLevel("WARNING")
         requests = {"s3": 0, "dynamodb": 0}
+        counting = threading.Lock()  # the handler sends some requests from several threads at once
 
         def held_for(service: str, round_trip_ms: float) -> Callable[..., None]:
             def hold(**_: Any) -> None:
-                requests[service] += 1
+                with counting:
+                    requests[service] += 1
                 time.sleep(round_trip_ms / 1000)
 
             return hold
