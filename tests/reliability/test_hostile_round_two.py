@@ -47,7 +47,13 @@ class Outcome:
     hero: Image.Image | None = None  # the hero's page rendition, when published
 
 
-Door = Callable[[dict[str, Any], dict[str, bytes]], Outcome]
+# A document as an editor wrote it: a dict, or raw bytes for what json.dumps cannot write.
+Document = dict[str, Any] | bytes
+Door = Callable[[Document, dict[str, bytes]], Outcome]
+
+
+def _raw(document: Document) -> bytes:
+    return document if isinstance(document, bytes) else json.dumps(document).encode()
 
 
 def article(**changes: Any) -> dict[str, Any]:
@@ -86,12 +92,12 @@ def door(
         monkeypatch.setenv("ASSET_HOSTS", ALLOWED_HOST)
         monkeypatch.setenv("SITE_BASE_URL", "https://news.example.com")
 
-        def via_cli(document: dict[str, Any], assets: dict[str, bytes]) -> Outcome:
+        def via_cli(document: Document, assets: dict[str, bytes]) -> Outcome:
             for key, body in assets.items():
                 (tmp_path / key).parent.mkdir(parents=True, exist_ok=True)
                 (tmp_path / key).write_bytes(body)
             source = tmp_path / "article.json"
-            source.write_text(json.dumps(document))
+            source.write_bytes(_raw(document))
             capsys.readouterr()
             code = main(["render", str(source), "--out", str(tmp_path / "site")])
             printed = capsys.readouterr().out
@@ -124,10 +130,10 @@ def door(
     if request.param == "s3":
         handler = _fresh_handler_module("s3_events")
 
-        def via_s3(document: dict[str, Any], assets: dict[str, bytes]) -> Outcome:
+        def via_s3(document: Document, assets: dict[str, bytes]) -> Outcome:
             put_assets(assets)
             key = "incoming/case.json"
-            s3.put_object(Bucket=ARTICLES_BUCKET, Key=key, Body=json.dumps(document).encode())
+            s3.put_object(Bucket=ARTICLES_BUCKET, Key=key, Body=_raw(document))
             response = handler.lambda_handler(sqs_event(s3_record("created", key)), LambdaContext())
             assert response == {"batchItemFailures": []}  # never a retry
             report = read_report(s3, "reports/case.json")
@@ -138,10 +144,10 @@ def door(
 
     api = _fresh_handler_module("api")
 
-    def via_api(document: dict[str, Any], assets: dict[str, bytes]) -> Outcome:
+    def via_api(document: Document, assets: dict[str, bytes]) -> Outcome:
         put_assets(assets)
         event = copy.deepcopy(load_event("api-post-articles.json"))
-        event["body"] = base64.b64encode(json.dumps(document).encode()).decode()
+        event["body"] = base64.b64encode(_raw(document)).decode()
         event["isBase64Encoded"] = True
         response = api.lambda_handler(event, LambdaContext())
         if response["statusCode"] == 201:
@@ -244,7 +250,8 @@ SURROGATE = "\ud800"
 def _text_cases() -> dict[str, tuple[dict[str, Any], str, str]]:
     hero = {"src": "https://images.example.com/a.jpg", "alt": f"Alt {SURROGATE}"}
     zero_width = "\u200b\u200c\u200d\u2060\ufeff"
-    year_9999 = "9999-12-31T23:59:59-01:00"
+    # +01:00: still in the year 9999 in UTC, so the future policy speaks, not the calendar's end.
+    year_9999 = "9999-12-31T23:59:59+01:00"
     return {
         "lone surrogate in the headline": (article(headline=f"Bad {SURROGATE}"), "/headline", "U+D800"),
         "lone surrogate in the dek": (article(dek=f"\udfff{SURROGATE}"), "/dek", "surrogate"),
@@ -266,6 +273,12 @@ def _text_cases() -> dict[str, tuple[dict[str, Any], str, str]]:
         "headline of Hangul fillers": (article(headline="\u3164 \u115f"), "/headline", "visible"),
         "published in the year 9999": (article(published_at=year_9999), "/published_at", "future"),
         "updated in the year 9999": (article(updated_at=year_9999), "/updated_at", "future"),
+        # Valid RFC 3339 whose UTC day is before year 1: the listings file articles by UTC day.
+        "published before year 1 in UTC": (
+            article(published_at="0001-01-01T00:00:00+14:00"),
+            "/published_at",
+            "before the year 0001",
+        ),
     }
 
 
@@ -276,6 +289,12 @@ TEXT_CASES = _text_cases()
 def test_text_that_is_not_text_is_rejected_at_the_field(door: Door, name: str) -> None:
     document, loc, fragment = TEXT_CASES[name]
     assert_rejected_at(door(document, {}), loc, fragment)
+
+
+def test_a_field_given_twice_is_rejected_at_the_field(door: Door) -> None:
+    # json.loads would keep the second headline and drop the first without a word.
+    raw = json.dumps(article(headline="Second")).replace('{"headline"', '{"headline": "First", "headline"', 1)
+    assert_rejected_at(door(raw.encode(), {}), "/headline", "more than once")
 
 
 # --- URLs: the rules validation and fetching share ------------------------------------------------

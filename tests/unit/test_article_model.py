@@ -106,6 +106,9 @@ def test_a_leading_bom_is_tolerated() -> None:
         ({"published_at": "2026-03-01"}, "/published_at", "UTC offset"),
         ({"published_at": 1700000000}, "/published_at", "written as text"),
         ({"updated_at": "2026-02-01T08:30:00+01:00"}, "", "updated_at must not be before published_at"),
+        # Valid RFC 3339, but the UTC time is outside years 1-9999 (0001 crashed the listings' UTC filing).
+        ({"published_at": "0001-01-01T00:00:00+14:00"}, "/published_at", "before the year 0001 once"),
+        ({"updated_at": "9999-12-31T23:00:00-05:00"}, "/updated_at", "after the year 9999 once"),
         ({"language": "english!"}, "/language", "language tag"),
         ({"authors": [{"name": "A", "url": "http://insecure.example"}]}, "/authors/0/url", "https://"),
         ({"authors": [{"nom": "A"}]}, "/authors/0/nom", "unknown field"),
@@ -156,12 +159,30 @@ def test_every_problem_is_reported_at_once() -> None:
         (b"\xff\xfe{}", "not UTF-8"),
         (b'{"headline": NaN}', "NaN is not allowed"),
         (b"[" * 10_000 + b"]" * 10_000, "nested too deeply"),
+        (b'{"headline": ' + b"9" * 5000 + b"}", "a number 5,000 digits long"),
     ],
 )
 def test_unreadable_documents_are_rejected_clearly(raw: bytes, fragment: str) -> None:
     found = problems(raw)
     assert found[0]["loc"] == ""
     assert fragment in found[0]["msg"]
+
+
+def test_the_earliest_utc_day_is_accepted() -> None:
+    assert parse_article(json.dumps(minimal(published_at="0001-01-01T00:00:00-12:00")).encode())
+
+
+def test_a_field_given_twice_is_rejected_where_it_is_rather_than_one_value_dropped() -> None:
+    # json.loads keeps the last value of a repeated key; the editor who wrote the first never learns.
+    article = json.dumps(minimal(body=[{"type": "paragraph", "text": "x"}]))
+    raw = (
+        article.replace('{"headline"', '{"headline": "First headline", "headline"', 1)
+        .replace('"text": "x"', '"text": "x", "type": "quote", "text": "y", "text": "z"', 1)
+        .encode()
+    )
+    found = problems(raw)
+    assert [p["loc"] for p in found] == ["/headline", "/body/0/type", "/body/0/text"]
+    assert all("more than once" in p["msg"] for p in found)
 
 
 def test_documents_over_one_mebibyte_are_too_large() -> None:

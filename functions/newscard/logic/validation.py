@@ -40,10 +40,11 @@ def parse_article(raw: bytes) -> Article:
     if not isinstance(document, dict):
         raise ArticleRejected([Problem("", "the document must be a JSON object ({...})")])
     # Before the model: a lone surrogate cannot even be written into a report or a log as UTF-8,
-    # and it may sit in a key (an unknown field) as well as in a value.
-    not_text = list(_non_characters(document, ""))
-    if not_text:
-        raise ArticleRejected(not_text)
+    # and it may sit in a key (an unknown field) as well as in a value; and the model sees one
+    # value per field, so a field written twice must be refused here or one value silently vanishes.
+    before_model = list(_document_problems(document, ""))
+    if before_model:
+        raise ArticleRejected(before_model)
     try:
         return Article.model_validate(document)
     except ValidationError as error:
@@ -83,7 +84,9 @@ def _decode_json(raw: bytes) -> Any:
     if _nesting_depth(text) > _MAX_NESTING:
         raise ArticleRejected([Problem("", "the document is nested too deeply to be an article")])
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(
+            text, parse_constant=_reject_constant, parse_int=_bounded_int, object_pairs_hook=_object
+        )
     except json.JSONDecodeError as error:
         raise ArticleRejected(
             [
@@ -107,26 +110,63 @@ def _escape_pointer(key: str) -> str:
     )
 
 
-def _non_characters(value: Any, pointer: str) -> Iterator[Problem]:
-    """A located problem for every string (key or value) holding a lone surrogate or a noncharacter."""
+class _RepeatedFields(dict[str, Any]):
+    """A JSON object that named some field more than once (json.loads would keep the last silently)."""
+
+    def __init__(self, pairs: list[tuple[str, Any]], repeated: list[str]) -> None:
+        super().__init__(pairs)
+        self.repeated = repeated
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: set[str] = set()
+    repeated = []
+    for key, _ in pairs:
+        if key in seen and key not in repeated:
+            repeated.append(key)
+        seen.add(key)
+    return _RepeatedFields(pairs, repeated) if repeated else dict(pairs)
+
+
+def _document_problems(value: Any, pointer: str) -> Iterator[Problem]:
+    """A located problem for every string (key or value) holding a lone surrogate or a noncharacter,
+    and for every field written twice in one object."""
     if isinstance(value, str):
         message = not_a_character_message(value)
         if message:
             yield Problem(pointer, message)
     elif isinstance(value, dict):
+        for key in getattr(value, "repeated", ()):
+            yield Problem(
+                f"{pointer}/{_escape_pointer(key)}",
+                "is given more than once here; keep one, so no value is silently dropped",
+            )
         for key, item in value.items():
             child = f"{pointer}/{_escape_pointer(key)}"
             message = not_a_character_message(key)
             if message:
                 yield Problem(child, f"the field name {message}")
-            yield from _non_characters(item, child)
+            yield from _document_problems(item, child)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _non_characters(item, f"{pointer}/{index}")
+            yield from _document_problems(item, f"{pointer}/{index}")
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"the file is not valid JSON: {name} is not allowed")
+
+
+# No article field is a number this long; Python refuses to convert past 4,300 digits anyway, with
+# a message about sys.set_int_max_str_digits that means nothing to an editor.
+_MAX_INT_DIGITS = 100
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
+        raise ValueError(
+            f"the file holds a number {len(text.lstrip('-')):,} digits long, which no article field takes"
+        )
+    return int(text)
 
 
 def _nesting_depth(text: str) -> int:

@@ -6,7 +6,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -107,6 +107,17 @@ def _require_rfc3339(value: object) -> object:
     return value
 
 
+def _require_utc_year(value: datetime) -> datetime:
+    # The site files every article by its UTC day; 0001-01-01T00:00+14:00 is a valid RFC 3339 time
+    # whose UTC day falls before year 1, which no date type (Python's, DynamoDB keys, sitemaps) holds.
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        side = "before the year 0001" if value.year == 1 else "after the year 9999"
+        raise ValueError(f"is {side} once converted to UTC") from None
+    return value
+
+
 def _require_image_src(value: str) -> str:
     if value.startswith("https://"):
         check_image_url(value)  # the fetcher's own rules (ports, literal private addresses, syntax)
@@ -159,7 +170,7 @@ AltText = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_bet
 Caption = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_between(0, 1000))]
 BodyText = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_between(1, 20_000))]
 Tag = Annotated[str, AfterValidator(_clean_text), AfterValidator(_length_between(1, 40))]
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_require_rfc3339)]
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_require_rfc3339), AfterValidator(_require_utc_year)]
 ImageSrc = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_require_image_src)]
 HttpsUrl = Annotated[
     str, StringConstraints(max_length=2048), AfterValidator(_require_https), AfterValidator(_clean_text)
