@@ -1,4 +1,6 @@
 """Newscard: article JSON in, article page and social share cards out."""
 
 # Bumped whenever rendering output changes, so republishing identical input re-renders.
-RENDERER_VERSION = "2"  # 2: font fallback, Raqm shaping, balanced fitting
+# 2: font fallback, Raqm shaping, balanced fitting. 3: soft hyphens in the page prose (and the card
+# layouts, subject crops and page images that changed the output since 2 without a bump).
+RENDERER_VERSION = "3"

@@ -16,8 +16,9 @@ from newscard.models.errors import ArticleRejected, ConfigurationError
 from newscard.models.settings import Settings, Theme
 from newscard.rendering.cards import PRESETS, WCAG_MIN_CONTRAST, CardText, render_card
 from newscard.rendering.fonts import font_chain
+from newscard.rendering.hyphenation import syllable_breaks
 from newscard.rendering.layouts import LAYOUTS, is_urgent
-from newscard.rendering.text import fit_headline, syllable_breaks
+from newscard.rendering.text import fit_headline
 from tests.conftest import SEED
 
 THEME = Theme()

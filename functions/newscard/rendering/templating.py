@@ -12,6 +12,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from newscard.rendering import i18n, renditions
+from newscard.rendering.hyphenation import SoftHyphens, with_soft_hyphens
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -82,6 +83,10 @@ def environment() -> Environment:
     env.filters["full_date"] = i18n.format_full_date
     env.filters["month_year"] = i18n.format_month_year
     env.filters["image_type"] = image_type
+    # Visible prose only: titles, meta tags, JSON-LD, feeds and sitemaps carry the text as written.
+    # The filter for a teaser's or a listing's few words; soft_hyphens(lang) for an article's prose.
+    env.filters["hyphenate"] = with_soft_hyphens
+    env.globals["soft_hyphens"] = SoftHyphens
     env.globals["nav_labels"] = i18n.nav_labels
     env.globals["labels"] = i18n.labels
     env.globals["source_sets"] = renditions.source_sets

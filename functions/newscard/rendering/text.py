@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
-import pyphen
-
 from newscard.rendering.fonts import EMOJI_STRIKE, SANS_REGULAR, Face, covers, load_font
+from newscard.rendering.hyphenation import hyphenates, syllable_breaks
 
 if TYPE_CHECKING:
     from icu4py.breakers import LineBreaker
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ELLIPSIS = "…"
-SOFT_HYPHEN = "\u00ad"  # invisible unless the line breaks there
 REPLACEMENT = "\ufffd"
 # Emoji bitmaps are about 1.2 em tall; this brings them to the height of capitals and ascenders.
 EMOJI_SCALE = 0.86
@@ -456,29 +454,6 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-def _hyphenates(piece: str) -> bool:
-    """Alphabetic scripts mark a broken word with a hyphen; others (Arabic, Indic) do not."""
-    return any(c.isalpha() and ord(c) < 0x0590 for c in piece)
-
-
-@lru_cache(maxsize=32)
-def _hyphenator(language: str) -> pyphen.Pyphen | None:
-    """The language's hyphenation dictionary (Pyphen ships ~80: de, en, fr, es, nl, ru, ...)."""
-    name = pyphen.language_fallback(language.replace("-", "_"))
-    return pyphen.Pyphen(lang=name) if name else None
-
-
-def syllable_breaks(word: str, language: str) -> tuple[int, ...]:
-    """Where the dictionary allows word to break (character offsets), e.g. Ge-neh-mi-gungs-...;
-    where the editor has put soft hyphens (U+00AD, what CMSs emit for &shy;), only there."""
-    if SOFT_HYPHEN in word:
-        return tuple(index + 1 for index, char in enumerate(word[:-1]) if char == SOFT_HYPHEN and index > 0)
-    hyphenator = _hyphenator(language)
-    if hyphenator is None or not _hyphenates(word):
-        return ()
-    return tuple(hyphenator.positions(word))
-
-
 def _split_long(
     token: str, chain: tuple[Face, ...], size: int, rtl: bool, width: float, language: str
 ) -> list[str]:
@@ -486,7 +461,7 @@ def _split_long(
     knows them, else between characters (with a hyphen where the script uses one)."""
     word = token.rstrip()
     trailing = token[len(word) :]
-    hyphen = "-" if _hyphenates(word) else ""
+    hyphen = "-" if hyphenates(word) else ""
     pieces: list[str] = []
     start = 0
     breaks = syllable_breaks(word, language)
