@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from newscard.rendering import hyphenation
 from newscard.rendering.hyphenation import (
     PAGE_BUDGET,
     SOFT_HYPHEN,
@@ -127,3 +128,14 @@ def test_a_near_mebibyte_body_of_long_words_hyphenates_no_more_than_the_budget()
     out = [hyphenate(" ".join(words[start : start + 500])) for start in range(0, len(words), 500)]
     hyphenated = sum(1 for paragraph in out for word in paragraph.split() if SOFT_HYPHEN in word)
     assert hyphenated == PAGE_BUDGET // len(words[0])
+
+
+def test_a_dictionary_is_loaded_only_for_a_page_that_has_a_long_word() -> None:
+    # Parsing one is a one-off per process but not a small one (German's 1 MB of patterns).
+    hyphenation._hyphenator.cache_clear()
+    assert with_soft_hyphens("Der Rat tagt heute in Bonn.", "de") == "Der Rat tagt heute in Bonn."
+    arabic = "القادةالأوروبيونيناقشونمستقبل"  # a long word, in a script that does not hyphenate
+    assert with_soft_hyphens(arabic, "de") == arabic
+    assert hyphenation._hyphenator.cache_info().currsize == 0
+    assert SOFT_HYPHEN in with_soft_hyphens("Der Haushaltsausschuss tagt.", "de")
+    assert hyphenation._hyphenator.cache_info().currsize == 1

@@ -27,10 +27,18 @@ def hyphenates(piece: str) -> bool:
     return any(c.isalpha() and ord(c) < 0x0590 for c in piece)
 
 
+@lru_cache(maxsize=64)
+def _dictionary_name(language: str) -> str | None:
+    """Pyphen's dictionary for a language tag (it ships ~80: de, en, fr, es, nl, ru, ...), if any."""
+    name: str | None = pyphen.language_fallback(language.replace("-", "_"))
+    return name
+
+
 @lru_cache(maxsize=32)
 def _hyphenator(language: str) -> pyphen.Pyphen | None:
-    """The language's hyphenation dictionary (Pyphen ships ~80: de, en, fr, es, nl, ru, ...)."""
-    name = pyphen.language_fallback(language.replace("-", "_"))
+    # Loaded on the first word that needs it: parsing a dictionary is a one-off per process, but
+    # not a small one (on the shared bench box en_US ~90 ms, de_DE's 1 MB of patterns ~500 ms).
+    name = _dictionary_name(language)
     return pyphen.Pyphen(lang=name) if name else None
 
 
@@ -40,10 +48,8 @@ def syllable_breaks(word: str, language: str) -> tuple[int, ...]:
     where the editor has put soft hyphens (U+00AD, what CMSs emit for &shy;), only there."""
     if SOFT_HYPHEN in word:
         return tuple(index + 1 for index, char in enumerate(word[:-1]) if char == SOFT_HYPHEN and index > 0)
-    hyphenator = _hyphenator(language)
-    if hyphenator is None or not hyphenates(word):
-        return ()
-    return tuple(hyphenator.positions(word))
+    hyphenator = _hyphenator(language) if hyphenates(word) else None
+    return tuple(hyphenator.positions(word)) if hyphenator is not None else ()
 
 
 class SoftHyphens:
@@ -59,7 +65,7 @@ class SoftHyphens:
 
     def __init__(self, language: str, budget: int = PAGE_BUDGET) -> None:
         self.language = language
-        self.left = budget if _hyphenator(language) is not None else 0
+        self.left = budget if _dictionary_name(language) is not None else 0
 
     def __call__(self, text: str) -> str:
         if self.left <= 0 or not _LONG_WORD.search(text):
@@ -68,8 +74,8 @@ class SoftHyphens:
         return _LONG_WORD.sub(lambda match: self._word(match, edited), text)
 
     def _word(self, match: re.Match[str], edited: list[tuple[int, int]]) -> str:
-        word = match.group()
-        if len(word) > self.left or any(start <= match.start() < end for start, end in edited):
+        word, at = match.group(), match.start()
+        if len(word) > self.left or not hyphenates(word) or any(start <= at < end for start, end in edited):
             return word
         self.left -= len(word)
         breaks = syllable_breaks(word, self.language)
