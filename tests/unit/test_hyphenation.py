@@ -139,3 +139,18 @@ def test_a_dictionary_is_loaded_only_for_a_page_that_has_a_long_word() -> None:
     assert hyphenation._hyphenator.cache_info().currsize == 0
     assert SOFT_HYPHEN in with_soft_hyphens("Der Haushaltsausschuss tagt.", "de")
     assert hyphenation._hyphenator.cache_info().currsize == 1
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "https://www.bundesgesundheitsministerium.de/pressemitteilungen",
+        "www.bundesgesundheitsministerium.de",
+        "pressestelle@bundesgesundheitsministerium.de",
+    ],
+)
+def test_an_address_in_the_text_stays_as_written_so_it_still_works_when_copied(address: str) -> None:
+    text = f"Mehr unter {address} und beim Bundesgesundheitsministerium."
+    out = with_soft_hyphens(text, "de")
+    assert address in out
+    assert SOFT_HYPHEN in out.split()[-1]  # the word after it still hyphenates

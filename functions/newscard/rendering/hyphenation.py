@@ -15,9 +15,11 @@ SOFT_HYPHEN = "\u00ad"  # invisible unless the line breaks there
 # down whole, a longer one (German, Finnish, Dutch compounds) would otherwise break at any letter
 # (overflow-wrap: anywhere) wherever the browser has no dictionary for the CSS `hyphens: auto`.
 PAGE_MIN_LETTERS = 12
-# A run of letters (any script; no digits or underscore), and the words an editor already hyphenated.
+# A run of letters (any script; no digits or underscore). Left as written: what an editor already
+# hyphenated, and addresses (a URL or an e-mail address copied out of the text must still work, and
+# not every browser drops soft hyphens from what it copies).
 _LONG_WORD = re.compile(rf"[^\W\d_]{{{PAGE_MIN_LETTERS},}}")
-_EDITED_WORD = re.compile(rf"\S*{SOFT_HYPHEN}\S*")
+_AS_WRITTEN = re.compile(rf"\S*(?:{SOFT_HYPHEN}|://|@|www\.)\S*")
 # Letters of long words one page hyphenates (about 2,000 words, a long read's worth; see SoftHyphens).
 PAGE_BUDGET = 30_000
 
@@ -55,7 +57,8 @@ def syllable_breaks(word: str, language: str) -> tuple[int, ...]:
 class SoftHyphens:
     """Soft hyphens for one page's prose: a soft hyphen at each syllable break of its long words.
 
-    Words the editor hyphenated keep exactly their own soft hyphens; text in a language Pyphen has
+    Words the editor hyphenated keep exactly their own soft hyphens, addresses (URLs, e-mail) stay
+    as written; text in a language Pyphen has
     no dictionary for, or in a script that does not hyphenate, comes back unchanged. The dictionary
     costs about 0.1 ms a word, so a page hyphenates at most PAGE_BUDGET letters of long words, in
     document order (a 1 MiB body of nothing but long words took seconds); later ones stay whole and
@@ -70,12 +73,13 @@ class SoftHyphens:
     def __call__(self, text: str) -> str:
         if self.left <= 0 or not _LONG_WORD.search(text):
             return text
-        edited = [(m.start(), m.end()) for m in _EDITED_WORD.finditer(text)] if SOFT_HYPHEN in text else []
-        return _LONG_WORD.sub(lambda match: self._word(match, edited), text)
+        as_written = [(m.start(), m.end()) for m in _AS_WRITTEN.finditer(text)]
+        return _LONG_WORD.sub(lambda match: self._word(match, as_written), text)
 
-    def _word(self, match: re.Match[str], edited: list[tuple[int, int]]) -> str:
+    def _word(self, match: re.Match[str], as_written: list[tuple[int, int]]) -> str:
         word, at = match.group(), match.start()
-        if len(word) > self.left or not hyphenates(word) or any(start <= at < end for start, end in edited):
+        untouched = any(start <= at < end for start, end in as_written)
+        if untouched or len(word) > self.left or not hyphenates(word):
             return word
         self.left -= len(word)
         breaks = syllable_breaks(word, self.language)
