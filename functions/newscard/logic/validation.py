@@ -162,10 +162,9 @@ _MAX_INT_DIGITS = 100
 
 
 def _bounded_int(text: str) -> int:
-    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
-        raise ValueError(
-            f"the file holds a number {len(text.lstrip('-')):,} digits long, which no article field takes"
-        )
+    digits = len(text.lstrip("-"))
+    if digits > _MAX_INT_DIGITS:
+        raise ValueError(f"the file holds a number {digits:,} digits long, which no article field takes")
     return int(text)
 
 
