@@ -286,6 +286,42 @@ def test_pins_lead_the_front_page_until_they_expire() -> None:
     assert re.findall(ARTICLE_LINK, text(site, "index.html"))[0] == "story-5"
 
 
+def test_a_pinned_story_that_is_taken_down_leaves_the_front_page_and_its_pins() -> None:
+    # Given a pinned story and another pin
+    site = MemoryStore()
+    target = publisher(site)
+    for number in range(3):
+        publish(target, document(number))
+    target.indexer.set_pins(FrontPins(pinned=[Pin(slug="story-2"), Pin(slug="story-1")], version=0))
+
+    # When its source is deleted
+    target.unpublish_source("incoming/story-2.json")
+
+    # Then no front page names it, the other pin leads, and the stored pins say so (at a new version)
+    assert "story-2" not in linked(site, "index.html")
+    assert re.findall(ARTICLE_LINK, text(site, "index.html"))[0] == "story-1"
+    assert target.indexer.pins() == FrontPins(pinned=[Pin(slug="story-1")], version=2)
+    assert crawl(site)[1] == set()
+
+
+def test_a_pin_follows_its_story_to_a_new_slug() -> None:
+    # Given a story pinned until tomorrow
+    site = MemoryStore()
+    target = publisher(site)
+    for number in range(3):
+        publish(target, document(number))
+    until = NOW + timedelta(days=1)
+    target.indexer.set_pins(FrontPins(pinned=[Pin(slug="story-2", until=until)], version=0))
+
+    # When its editor moves it to a new slug
+    target.publish(json.dumps(document(2, slug="story-two")).encode(), source_key="incoming/story-2.json")
+
+    # Then it still leads the front page, once, at its new address, pinned as long as before
+    links = re.findall(ARTICLE_LINK, text(site, "index.html"))
+    assert links[0] == "story-two" and "story-2" not in links and links.count("story-two") == 1
+    assert target.indexer.pins().pinned == [Pin(slug="story-two", until=until)]
+
+
 def test_section_order_is_a_setting() -> None:
     site = MemoryStore()
     target = publisher(site, SECTION_ORDER="Culture, world")

@@ -446,6 +446,8 @@ class Publisher:
             return
         if pending.upsert is not None:
             entry = IndexEntry.model_validate_json(pending.upsert)
+            for former in pending.remove_slugs:  # a move: the front page's pins go with the story
+                self.indexer.follow_move(former, entry.slug)
             if repair:
                 self.indexer.ensure_listed(entry)
             else:

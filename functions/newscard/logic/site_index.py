@@ -226,6 +226,9 @@ class SiteIndexer:
             record = self.table.get(*_article_key(slug))
             if record is None:
                 return
+            # A pin on a story that is going away goes first, so no front page rendered from here
+            # on leads with a page that no longer exists.
+            self._retarget_pins(slug, None)
             listed = _keys(record)
             self.table.write_batch(deletes=listed)
             units = self._units_for(listed) | self._sweep_emptied(listed)
@@ -309,10 +312,40 @@ class SiteIndexer:
         if missing:
             raise ArticleRejected(missing)
         expected = change.version if change.version is not None else self.pins().version or 0
+        stored = self._store_pins(change.pinned, expected)
+        self._settle_all({Unit("front")}, departing=False)
+        return stored
+
+    def follow_move(self, former: str, slug: str) -> None:
+        """An article moved from former to slug: pins that named it keep their place at the new slug."""
+        self._retarget_pins(former, slug)
+
+    def _retarget_pins(self, former: str, slug: str | None) -> None:
+        """Point the pins that name former at slug, or drop them (None: the story is going away).
+        Their order and `until` stay; a story pinned under both slugs keeps its first place. The
+        write is conditional, like an editor's, so it bumps the version a CMS must name next."""
+        for attempt in range(MAX_ATTEMPTS):
+            current = self.pins()
+            if all(pin.slug != former for pin in current.pinned):
+                return
+            pinned: list[Pin] = []
+            for pin in current.pinned:
+                target = slug if pin.slug == former else pin.slug
+                if target is not None and all(kept.slug != target for kept in pinned):
+                    pinned.append(pin.model_copy(update={"slug": target}))
+            try:
+                self._store_pins(pinned, current.version or 0)
+            except PreconditionFailed:
+                self._back_off(attempt)
+                continue
+            return
+        raise StorageError(f"front page pins still contended after {MAX_ATTEMPTS} attempts")
+
+    def _store_pins(self, pinned: list[Pin], expected: int) -> FrontPins:
         if expected >= FRONT_VERSION_MAX:
             # No stored version gets this far (each write adds one), so the read it names is stale.
             raise PreconditionFailed(f"front page pins version {expected}")
-        stored = FrontPins(pinned=change.pinned, version=expected + 1)
+        stored = FrontPins(pinned=pinned, version=expected + 1)
         self.table.put(
             {
                 "PK": PINS_KEY[0],
@@ -322,7 +355,6 @@ class SiteIndexer:
             },
             if_version=expected,
         )
-        self._settle_all({Unit("front")}, departing=False)
         return stored
 
     # ---- items ---------------------------------------------------------------------------------
