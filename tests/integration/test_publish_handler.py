@@ -370,6 +370,24 @@ def test_duplicate_delivery_of_the_same_event_is_harmless(s3: Any, handler: Modu
     assert read_report(s3, "reports/a.json") == first  # not even the report is rewritten
 
 
+def test_a_late_redelivery_after_an_http_delete_keeps_the_takedown_and_its_note(
+    s3: Any, handler: ModuleType
+) -> None:
+    upload(
+        s3, "incoming/a.json", seed_document(hero=None, body=[{"type": "paragraph", "text": "x"}], slug="a")
+    )
+    record = s3_record("created", "incoming/a.json", sequencer="0010")
+    invoke(handler, sqs_event(record))
+    handler.uploads.take_down("a")  # DELETE /articles/a, as the API does it
+    taken_down = read_report(s3, "reports/a.json")
+    assert "taken down by DELETE /articles/a" in taken_down["note"]
+
+    assert invoke(handler, sqs_event(record)) == {"batchItemFailures": []}  # S3 delivers it again
+
+    assert "articles/a/index.html" not in site_keys(s3)
+    assert read_report(s3, "reports/a.json") == taken_down
+
+
 def test_a_batch_mixing_good_invalid_and_failing_records_fails_only_the_failing_one(
     s3: Any, handler: ModuleType
 ) -> None:

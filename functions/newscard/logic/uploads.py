@@ -153,7 +153,10 @@ class UploadProcessor:
         if outcome is None:
             return None
         if outcome.source.startswith(INCOMING_PREFIX):
-            event = UploadEvent("removed", outcome.source)
+            # The report carries the sequencer of the last upload applied, as every report does, so
+            # a late redelivery of that upload's event is seen as already reported, note and all.
+            state = self.publisher.registry.get(outcome.source)
+            event = UploadEvent("removed", outcome.source, sequencer=state.sequencer if state else None)
             previous = self.previous_report(outcome.source)
             report = self._report(
                 "unpublished",
