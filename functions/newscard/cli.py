@@ -7,7 +7,6 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -212,6 +211,7 @@ def cmd_republish(args: argparse.Namespace) -> int:
 
     settings = settings_from_env()
     client = boto3.client("s3", endpoint_url=args.endpoint_url)
+    dynamodb = boto3.client("dynamodb", endpoint_url=args.endpoint_url)
     site = S3Store(client, settings.site_bucket)
     if args.queue_url:
         sqs = boto3.client("sqs", endpoint_url=args.endpoint_url)
@@ -242,7 +242,9 @@ def cmd_republish(args: argparse.Namespace) -> int:
         )
 
     outcome = republish_here(
-        build_publisher(settings, client), S3Store(client, settings.articles_bucket), progress=progress
+        build_publisher(settings, client, dynamodb),
+        S3Store(client, settings.articles_bucket),
+        progress=progress,
     )
     print(file=sys.stderr)
     for status, slugs in outcome.items():
@@ -272,7 +274,6 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     """Rebuild the registry (owners, slugs, redirects) and the listings from the site's manifests."""
     import boto3  # noqa: TID251 - the command line is a composition root
 
-    from newscard.dal.registry import DynamoRegistry
     from newscard.dal.s3 import S3Store
     from newscard.handlers.wiring import build_publisher
     from newscard.logic.republish import reindex
@@ -281,9 +282,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     settings = settings_from_env()
     client = boto3.client("s3", endpoint_url=args.endpoint_url)
     dynamodb = boto3.client("dynamodb", endpoint_url=args.endpoint_url)
-    publisher = replace(
-        build_publisher(settings, client), registry=DynamoRegistry(dynamodb, settings.state_table)
-    )
+    publisher = build_publisher(settings, client, dynamodb)
 
     def progress(done: int, total: int, slug: str) -> None:
         print(f"\r{done}/{total} {slug[:60]:<60}", end="", file=sys.stderr, flush=True)
@@ -356,7 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     dev.set_defaults(func=cmd_dev)
 
     republish = sub.add_parser("republish", help="re-render every published article (after a theme change)")
-    republish.add_argument("--endpoint-url", help="S3/SQS endpoint (newscard dev's S3 endpoint), default AWS")
+    republish.add_argument("--endpoint-url", help="S3/SQS/DynamoDB endpoint (newscard dev's), default AWS")
     republish.add_argument("--queue-url", help="fan out through this uploads queue instead of rendering here")
     republish.set_defaults(func=cmd_republish)
 

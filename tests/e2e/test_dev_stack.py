@@ -120,6 +120,52 @@ def test_an_upload_over_http_is_published_and_served(dev: Dev) -> None:
 
 @pytest.mark.enable_socket
 @pytest.mark.slow
+@pytest.mark.parametrize("command", ["reindex", "republish"])
+def test_reindex_and_republish_work_against_the_dev_stack_by_its_endpoint_alone(
+    dev: Dev, command: str
+) -> None:
+    # Given a published article (the upload test's) and a shell with only the README's variables:
+    # no AWS_ENDPOINT_URL, so any client the command builds without --endpoint-url goes to AWS
+    dev.s3.put_object(
+        Bucket=ARTICLES,
+        Key="incoming/seed-article.json",
+        Body=(ROOT / "examples" / "seed-article.json").read_bytes(),
+    )
+    deadline = time.monotonic() + 60
+    while http("GET", f"{dev.site}/articles/{SEED_SLUG}/")[0] != 200 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ARTICLES_", "SITE_"))}
+    env |= {
+        "ARTICLES_BUCKET": ARTICLES,
+        "SITE_BUCKET": SITE,
+        "STATE_TABLE": "newscard-sitestatetable-dev",
+        "SITE_BASE_URL": dev.site,
+        "SITE_NAME": "Newscard",
+        "AWS_ACCESS_KEY_ID": "dev",
+        "AWS_SECRET_ACCESS_KEY": "dev",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_MAX_ATTEMPTS": "1",  # a client that escaped to AWS fails fast, not after retries
+    }
+
+    # When the command runs with --endpoint-url
+    done = subprocess.run(
+        [sys.executable, "-m", "newscard.cli", command, "--endpoint-url", dev.s3_endpoint],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
+
+    # Then it succeeds, and the site still serves the article and lists it
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(rf"^{command}ed: [1-9]", done.stdout, flags=re.MULTILINE), done.stdout
+    assert http("GET", f"{dev.site}/articles/{SEED_SLUG}/")[0] == 200
+    assert SEED_SLUG.encode() in http("GET", f"{dev.site}/")[2]
+
+
+@pytest.mark.enable_socket
+@pytest.mark.slow
 def test_every_api_route_over_real_http(dev: Dev) -> None:
     seed = (ROOT / "examples" / "seed-article.json").read_bytes()
     for image in (ROOT / "examples" / "assets").glob("*.jpg"):

@@ -101,7 +101,11 @@ def register_snapstart_hooks() -> None:
     register_after_restore(random.seed)
 
 
-def build_publisher(settings: Settings | None = None, client: object | None = None) -> Publisher:
+def build_publisher(
+    settings: Settings | None = None, client: object | None = None, dynamodb: object | None = None
+) -> Publisher:
+    """client and dynamodb: the S3 and DynamoDB clients to use (the command line's, pointed at
+    `--endpoint-url`); by default the process's own, made on first use."""
     check_runtime_sdk()
     register_snapstart_hooks()
     settings = settings or settings_from_env()
@@ -119,13 +123,14 @@ def build_publisher(settings: Settings | None = None, client: object | None = No
         except ImageProblem as problem:
             raise ConfigurationError(f"configuration error: THEME_LOGO_KEY {logo}: {problem}") from None
     fetcher = HttpsImageFetcher(settings.asset_hosts) if settings.asset_hosts else None
+    state = dynamodb if dynamodb is not None else LazyClient(dynamodb_client)
     return Publisher(
         site=S3Store(s3, settings.site_bucket),  # type: ignore[arg-type]
         images=ImageLoader(articles, fetcher.fetch if fetcher else None),
         settings=settings,
         sources=articles,
-        registry=DynamoRegistry(LazyClient(dynamodb_client), settings.state_table),
-        listings=DynamoListingTable(LazyClient(dynamodb_client), settings.state_table),
+        registry=DynamoRegistry(state, settings.state_table),
+        listings=DynamoListingTable(state, settings.state_table),
     )
 
 
