@@ -87,16 +87,32 @@ def cmd_render(args: argparse.Namespace) -> int:
     from newscard.logic.images import ImageLoader
     from newscard.logic.publish import Publisher
     from newscard.logic.republish import state_from_manifest
+    from newscard.logic.site_index import bulk_load
     from newscard.models.manifest import Manifest
 
     settings = _local_settings(args.base_url, args.site_name)
-    site = DirectoryStore(Path(args.out))
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        print(f"--out {out}: is a file, not a folder", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"--out {out}: cannot make the site folder there: {error.strerror or error}", file=sys.stderr)
+        return 2
+    site = DirectoryStore(out)
     listings = MemoryListingTable()  # one listing store for the run, so every file joins the listings
-    # The folder's own manifests say which file owns which slug: re-rendering keeps them apart.
+    # The folder's own manifests say which file owns which slug and what the listings show:
+    # re-rendering some of its articles keeps them apart and keeps every other one listed.
     registry = MemoryRegistry()
-    for key in site.list_keys("articles/"):
-        if key.endswith("/manifest.json"):
-            registry.restore(state_from_manifest(Manifest.model_validate_json(site.get(key).body)))
+    manifests = [
+        Manifest.model_validate_json(site.get(key).body)
+        for key in site.list_keys("articles/")
+        if key.endswith("/manifest.json")
+    ]
+    for manifest in manifests:
+        registry.restore(state_from_manifest(manifest))
+    bulk_load(listings, (manifest.listing for manifest in manifests if manifest.listing is not None))
     failures = 0
     for path in map(Path, args.files):
         assets_root = Path(args.assets) if args.assets else path.resolve().parent
@@ -122,7 +138,7 @@ def cmd_render(args: argparse.Namespace) -> int:
                 print(f"  {problem.loc or '/'}: {problem.msg}")
         else:
             assert outcome is not None  # no sequencer: never stale
-            page = Path(args.out) / "articles" / outcome.manifest.slug / "index.html"
+            page = out / "articles" / outcome.manifest.slug / "index.html"
             total = sum(outcome.timings_ms.values())
             print(f"{path}: {outcome.status} -> {page} ({total:.0f} ms)")
     return 1 if failures else 0
@@ -293,7 +309,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
         print(
             f"{status}: {len(slugs)}" + (f" ({', '.join(slugs)})" if slugs and status != "reindexed" else "")
         )
-    return 1 if outcome["rejected"] or outcome["source missing"] else 0
+    return 1 if any(slugs for status, slugs in outcome.items() if status != "reindexed") else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

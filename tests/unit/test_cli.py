@@ -75,3 +75,15 @@ def test_render_reports_rejections_and_exits_one(tmp_path: Path, capsys: pytest.
     assert main(["render", str(bad), "--out", str(tmp_path / "out")]) == 1
     assert "/section: the article needs a section" in capsys.readouterr().out
     assert not (tmp_path / "out" / "articles").exists()
+
+
+@pytest.mark.parametrize("kind", ["file", "under a file"])
+def test_render_to_a_place_that_cannot_be_a_folder_says_so_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    blocker = tmp_path / "taken"
+    blocker.write_text("x")
+    out = blocker if kind == "file" else blocker / "site"
+    assert main(["render", str(SEED), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"--out {out}: ") and err.count("\n") == 1

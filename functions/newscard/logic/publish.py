@@ -288,6 +288,8 @@ class Publisher:
             outputs=[self._output(obj, slug) for obj in objects],
             former_slugs=list(former),
         )
+        listing = entry_for(article, manifest)
+        manifest = manifest.model_copy(update={"listing": listing})
         # Every output is written, even ones a previous version had: what the registry says was
         # written may since have been deleted, and a put also clears a superseded mark. Cards and
         # images go at once (no page names them yet), the page only after all of them: a reader
@@ -310,7 +312,7 @@ class Publisher:
         # under these slugs (only this source writes there: it holds their claims and the lease).
         leftovers = self._files_under(slug, *([moved_from] if moved_from else []))
         pending = Pending(
-            upsert=entry_for(article, manifest).model_dump_json(),
+            upsert=listing.model_dump_json(),
             remove_slugs=(moved_from,) if moved_from else (),
             delete_keys=(page_key(moved_from), manifest_key(moved_from)) if moved_from else (),
             superseded_keys=tuple(sorted((set(state.outputs) | leftovers) - keys - old_page)),

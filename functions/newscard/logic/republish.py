@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -116,21 +117,38 @@ def reindex(
 
     For disaster recovery, and for sites published before the registry existed. Each article is
     recorded as live at its manifest's slug, owned by its manifest's source, with its redirects;
-    then listed (which needs its source, for the teaser's fields).
+    then listed as its manifest records it. A manifest from before listings were recorded there is
+    listed from its source, and only if the source is still the one published: a later edit that
+    was rejected must not reach the front page through a reindex.
     """
     registry: Registry = publisher.registry
     manifests = list(published_manifests(publisher.site))
-    outcome: dict[str, list[str]] = {"reindexed": [], "source missing": [], "rejected": []}
+    outcome: dict[str, list[str]] = {
+        "reindexed": [],
+        "source missing": [],
+        "source changed": [],
+        "rejected": [],
+    }
     for done, manifest in enumerate(manifests, start=1):
         registry.restore(state_from_manifest(manifest))
-        try:
-            article = parse_article(articles.get(manifest.source_key).body)
-        except NotFound:
-            outcome["source missing"].append(manifest.slug)
-        except ArticleRejected:
-            outcome["rejected"].append(manifest.slug)
-        else:
-            publisher.indexer.upsert(entry_for(article, manifest))
-            outcome["reindexed"].append(manifest.slug)
+        status = _relist(publisher, articles, manifest)
+        outcome[status].append(manifest.slug)
         progress(done, len(manifests), manifest.slug)
     return outcome
+
+
+def _relist(publisher: Publisher, articles: ObjectStore, manifest: Manifest) -> str:
+    entry = manifest.listing
+    if entry is None:
+        try:
+            raw = articles.get(manifest.source_key).body
+        except NotFound:
+            return "source missing"
+        if hashlib.sha256(raw).hexdigest() != manifest.source_sha256:
+            return "source changed"
+        try:
+            entry = entry_for(parse_article(raw), manifest)
+        except ArticleRejected:
+            return "rejected"
+    publisher.indexer.upsert(entry)
+    return "reindexed"

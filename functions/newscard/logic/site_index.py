@@ -186,6 +186,40 @@ def _entries(items: Iterable[Item]) -> list[IndexEntry]:
     return [IndexEntry.model_validate_json(str(item["entry"])) for item in items]
 
 
+def bulk_load(table: ListingTable, entries: Iterable[IndexEntry]) -> int:
+    """Write the items of already-published entries through the batch writer, rendering nothing
+    (seeding an archive, loading one from another system, or the site folder `newscard render`
+    adds to); returns how many entries. Render afterwards with one upsert per section and day, or
+    let the next publishes do it."""
+    count, batch, sections, days = 0, [], {}, set()
+    for entry in entries:
+        keys = listing_keys(entry)
+        body = entry.model_dump_json()
+        batch.append(_article_item(entry, keys, 1))
+        batch.extend({"PK": pk, "SK": sk, "entry": body} for pk, sk in keys)
+        sections[entry.section_slug] = entry.section
+        days.add(entry.day)
+        count += 1
+        if len(batch) >= 1000:
+            table.write_batch(puts=batch)
+            batch = []
+    batch.extend({"PK": SECTIONS, "SK": slug, "name": name} for slug, name in sections.items())
+    batch.extend({"PK": DAYS, "SK": day, "name": ""} for day in sorted(days))
+    table.write_batch(puts=batch)
+    return count
+
+
+def _article_item(entry: IndexEntry, keys: list[Key], version: int) -> Item:
+    pk, sk = _article_key(entry.slug)
+    return {
+        "PK": pk,
+        "SK": sk,
+        "entry": entry.model_dump_json(),
+        "listed": json.dumps(keys),
+        "version": version,
+    }
+
+
 @dataclass(frozen=True)
 class SiteIndexer:
     """Applies one article's arrival or departure to its listing items and re-renders what shows it."""
@@ -218,7 +252,7 @@ class SiteIndexer:
             # named, so the retry deletes, sweeps and re-renders the listings they were in again.
             # A newer change to this article may have taken over its record (and its cleanup).
             with contextlib.suppress(PreconditionFailed):
-                self.table.put(self._article_item(entry, new_keys, revision + 1), if_version=revision)
+                self.table.put(_article_item(entry, new_keys, revision + 1), if_version=revision)
 
     def remove(self, slug: str) -> None:
         """Take the article out of every listing it occupies (idempotent: nothing listed, nothing done)."""
@@ -267,27 +301,6 @@ class SiteIndexer:
             behind |= {Unit("month", entry.day[:7]), Unit("archive")}
         if behind:
             self._settle_all(behind, departing=False)
-
-    def bulk_load(self, entries: Iterable[IndexEntry]) -> int:
-        """Write the items of already-published entries through the batch writer, rendering nothing
-        (seeding an archive, or loading one from another system); returns how many entries.
-        Render afterwards with one upsert per section and day, or let the next publishes do it."""
-        count, batch, sections, days = 0, [], {}, set()
-        for entry in entries:
-            keys = listing_keys(entry)
-            body = entry.model_dump_json()
-            batch.append(self._article_item(entry, keys, 1))
-            batch.extend({"PK": pk, "SK": sk, "entry": body} for pk, sk in keys)
-            sections[entry.section_slug] = entry.section
-            days.add(entry.day)
-            count += 1
-            if len(batch) >= 1000:
-                self.table.write_batch(puts=batch)
-                batch = []
-        batch.extend({"PK": SECTIONS, "SK": slug, "name": name} for slug, name in sections.items())
-        batch.extend({"PK": DAYS, "SK": day, "name": ""} for day in sorted(days))
-        self.table.write_batch(puts=batch)
-        return count
 
     # ---- pins (PUT /front) --------------------------------------------------------------------
 
@@ -359,16 +372,6 @@ class SiteIndexer:
 
     # ---- items ---------------------------------------------------------------------------------
 
-    def _article_item(self, entry: IndexEntry, keys: list[Key], version: int) -> Item:
-        pk, sk = _article_key(entry.slug)
-        return {
-            "PK": pk,
-            "SK": sk,
-            "entry": entry.model_dump_json(),
-            "listed": json.dumps(keys),
-            "version": version,
-        }
-
     def _record(self, slug: str, entry: IndexEntry, new_keys: list[Key]) -> tuple[list[Key], int]:
         """Write the article's record first, listing old and new items: a crash before the old ones
         are deleted leaves them named, so the retry (or a remove) still finds and deletes them."""
@@ -378,7 +381,7 @@ class SiteIndexer:
             revision = int(record.get("version", 0)) if record is not None else 0
             both = old_keys + [key for key in new_keys if key not in old_keys]
             try:
-                self.table.put(self._article_item(entry, both, revision + 1), if_version=revision)
+                self.table.put(_article_item(entry, both, revision + 1), if_version=revision)
             except PreconditionFailed:
                 self._back_off(attempt)
                 continue

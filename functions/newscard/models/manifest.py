@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from newscard.models.site_index import IndexEntry
+
 
 class OutputFile(BaseModel):
     """One object written to the site bucket."""
@@ -46,6 +48,10 @@ class Manifest(BaseModel):
     # Slugs this article was published at before; each answers a 301 to this one. Kept here too
     # so `newscard reindex` can rebuild the redirects from the site bucket alone.
     former_slugs: list[str] = Field(default_factory=list)
+    # The article as the listings show it (teaser, feed, sitemaps), so `newscard reindex` and a
+    # re-render into a site folder list the published version, not whatever the source says now
+    # (a rejected edit, say). None in manifests written before it was recorded.
+    listing: IndexEntry | None = None
 
     def keys(self) -> set[str]:
         return {output.key for output in self.outputs}
