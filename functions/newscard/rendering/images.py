@@ -284,7 +284,9 @@ def cover_box(
     width, height = source_size
     target_w, target_h = size
     scale = max(target_w / width, target_h / height)
-    crop_w, crop_h = target_w / scale, target_h / scale
+    # On the axis that fits exactly, target / scale can come out a hair over the source's size
+    # (1500x844 to 1200x630: 844.0000000000001); the box must stay inside it.
+    crop_w, crop_h = min(target_w / scale, width), min(target_h / scale, height)
     left = min(max(focal[0] * width - crop_w / 2, 0), width - crop_w)
     top = min(max(focal[1] * height - crop_h / 2, 0), height - crop_h)
     return (left, top, left + crop_w, top + crop_h)

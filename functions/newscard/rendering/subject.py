@@ -38,6 +38,11 @@ _OVERLAP = 0.3  # boxes overlapping more than this (IoU) are one face
 # Faces are looked for on a reduction whose short side is at least this: 192-px tiles of the
 # short side then lose nothing the model could see.
 _WORK_SHORT_SIDE = 384
+# ...and whose long side is at most this: the whole-photo view is letterboxed into a square of the
+# long side, which for a 14000x700 panorama at full size would be 600 MB of pixels.
+_WORK_LONG_SIDE = 4096
+# A panorama is searched in at most this many tiles (spread along it) rather than one per short side.
+_MAX_TILES = 12
 # Wide or tall photos are also searched in overlapping square tiles: BlazeFace's 192-px input
 # loses faces under ~40 px when a 3:2 photo is squeezed into it whole.
 _TILE_ABOVE_ASPECT = 1.25
@@ -73,7 +78,9 @@ def find_subject(photo: Image.Image | images.Photo) -> Subject:
 def _working_image(photo: images.Photo) -> Image.Image:
     width, height = photo.size
     factor = 1
-    while min(width, height) / (factor * 2) >= _WORK_SHORT_SIDE:
+    while (
+        min(width, height) / (factor * 2) >= _WORK_SHORT_SIDE or max(width, height) / factor > _WORK_LONG_SIDE
+    ):
         factor *= 2
     return photo.level(factor)
 
@@ -186,7 +193,7 @@ def _regions(width: int, height: int) -> list[tuple[int, int, int]]:
     if long / short > _TILE_ABOVE_ASPECT:
         # Two tiles for a 3:2 photo overlap by half a tile: a face up to that size on the seam
         # is whole in one of them. One model run per tile, so no more than that.
-        count = max(2, math.ceil(long / short))
+        count = min(max(2, math.ceil(long / short)), _MAX_TILES)
         for index in range(count):
             offset = round(index * (long - short) / (count - 1))
             regions.append((offset, 0, short) if width >= height else (0, offset, short))
@@ -223,6 +230,9 @@ def _window(low: int, high: int) -> Callable[[int], int]:
     return lambda v: 255 if low <= v <= high else 0
 
 
+_EDGE_MARGIN = 2  # pixels of the thumbnail's frame the edge map ignores
+
+
 def salient_point(image: Image.Image) -> tuple[float, float]:
     """The peak of an attention map (edges, saturation, skin tones, a mild centre prior): Pillow only.
 
@@ -231,10 +241,14 @@ def salient_point(image: Image.Image) -> tuple[float, float]:
     """
     thumb = image.copy()
     thumb.thumbnail((_THUMB, _THUMB), Image.Resampling.BOX)
+    if min(thumb.size) <= 2 * _EDGE_MARGIN:
+        return (0.5, 0.5)  # a sliver (a 1 px image, a 50:1 banner): no map to read, and no subject
     grey = thumb.convert("L")
     # The filter sees a step at the frame's edge; the outermost pixels are dropped for that.
     edges = ImageOps.expand(
-        ImageOps.crop(grey.filter(ImageFilter.FIND_EDGES), 2).point(lambda v: min(255, v * 2)), 2, fill=0
+        ImageOps.crop(grey.filter(ImageFilter.FIND_EDGES), _EDGE_MARGIN).point(lambda v: min(255, v * 2)),
+        _EDGE_MARGIN,
+        fill=0,
     )
     saturation = thumb.convert("HSV").getchannel("S")
     _, cb, cr = thumb.convert("YCbCr").split()
