@@ -41,7 +41,9 @@ def test_a_photo_whose_crop_rounds_over_its_edge_makes_every_card(size: tuple[in
 
 
 @pytest.mark.parametrize("size", [(1, 1), (2, 300), (3000, 60), (60, 3000), (4, 4)])
-def test_a_sliver_of_a_photo_has_its_subject_in_the_middle_and_still_makes_cards(size: tuple[int, int]) -> None:
+def test_a_sliver_of_a_photo_has_its_subject_in_the_middle_and_still_makes_cards(
+    size: tuple[int, int],
+) -> None:
     photo = Image.new("RGB", size, (200, 40, 40))
     found = subject.find_subject(photo)
     assert found.focus == (0.5, 0.5) or all(0 <= value <= 1 for value in found.focus)
