@@ -290,6 +290,7 @@ ALLOWED_TAGS = {
     "img",
     "figcaption",
     "span",
+    "bdi",
     "blockquote",
     "footer",
     "ul",

@@ -11,12 +11,15 @@ from newscard.rendering import i18n
 from newscard.rendering.brand import Brand
 from newscard.rendering.renditions import JPEG
 from newscard.rendering.templating import environment, json_for_script, safe_url
+from newscard.rendering.text import clusters, tokens
 
 __all__ = ["CardRef", "PageContext", "PageImage", "json_for_script", "render_article_page"]
 
 DESCRIPTION_MAX = 200
 # Google shows at most 110 characters of a NewsArticle headline.
 JSONLD_HEADLINE_MAX = 110
+# Spaces and the punctuation a clipped text does not end on before its ellipsis (Latin and CJK).
+_CLIP_TRAILING = " \u3000,;:.、，。"
 
 
 @dataclass(frozen=True)
@@ -63,10 +66,30 @@ class PageContext:
 
 
 def _clip(text: str, limit: int) -> str:
+    """At most `limit` characters; a longer text is cut and ends in '…'.
+
+    It is cut at the last break between words that keeps at least half the limit, else between two
+    characters. The breaks are the card headlines' (text.tokens): spaces, between any two CJK
+    characters, and the dictionary word boundaries of Thai, Lao, Khmer and Burmese, which are written
+    without spaces and would otherwise go back to their first space (a word or two). A cut between
+    characters never parts a letter from its marks (Thai vowels and tone marks) or an emoji sequence.
+    """
     if len(text) <= limit:
         return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0] or text[: limit - 1]
-    return cut.rstrip(" ,;:.") + "…"
+    budget = limit - 1  # the ellipsis takes the last character
+    kept = ""
+    # Twice the limit is context enough: ICU finds the same word boundaries there as in the whole text.
+    for word in tokens(text[: 2 * limit]):
+        if len(kept) + len(word.rstrip()) > budget:
+            break
+        kept += word
+    if len(kept.rstrip()) < limit // 2:
+        kept = ""
+        for cluster in clusters(text[:limit]):
+            if len(kept) + len(cluster) > budget:
+                break
+            kept += cluster
+    return kept.rstrip(_CLIP_TRAILING) + "…"
 
 
 def description(article: Article) -> str:
