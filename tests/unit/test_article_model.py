@@ -75,6 +75,39 @@ def test_valid_articles_are_accepted(changes: dict[str, Any]) -> None:
     assert isinstance(article, Article)
 
 
+@pytest.mark.parametrize(
+    ("accepted", "rejected"),
+    [
+        # A singleton (any letter or digit but x) and 2-8 character subtags: Unicode locale extensions.
+        (
+            ["ar-u-nu-latn", "de-DE-u-co-phonebk", "ja-JP-u-ca-japanese-x-press", "en-a-bbb-t-ccc"],
+            ["ar-u", "ar-u-n", "ar-u-nu-abcdefghi", "ar-u-nu-"],
+        ),
+        # Private use: x and 1-8 character subtags, after a tag or alone.
+        (["en-US-x-twain", "de-CH-x-phonebk", "x-twain", "az-Arab-x-AZE"], ["en-x", "en-x-abcdefghi"]),
+        # Extended language subtags (at most three, as the ABNF has it), then script and region.
+        (["zh-yue-HK", "zh-min-nan", "ar-apc-SY", "zh-yue-Hant-HK"], ["zh-yue-min-nan-hak", "zh-Hant-yue"]),
+        # Grandfathered tags, including those the ABNF cannot describe.
+        (["i-klingon", "en-GB-oed", "sgn-BE-FR", "art-lojban"], ["i-foo", "en-GB-foo"]),
+        # The whole value is the tag, in ASCII (no trailing newline, no Arabic-Indic or full-width
+        # digits); words are not tags, even of a language subtag's shape (5-8 letters, unregistered).
+        (
+            ["es-419", "fil"],
+            ["es-419\n", "es-\u0664\u0661\u0669", "es-\uff14\uff11\uff19", "arabic", "en_US", "en US", ""],
+        ),
+    ],
+    ids=["extension", "private use", "extlang", "grandfathered", "not a tag"],
+)
+def test_well_formed_bcp47_language_tags_are_accepted_and_malformed_ones_rejected(
+    accepted: list[str], rejected: list[str]
+) -> None:
+    for tag in accepted:
+        assert parse_article(json.dumps(minimal(language=tag)).encode()).language == tag
+    for tag in rejected:
+        found = problems(minimal(language=tag))
+        assert any(p["loc"] == "/language" and "language tag" in p["msg"] for p in found), (tag, found)
+
+
 def test_whitespace_in_the_headline_is_collapsed() -> None:
     article = parse_article(json.dumps(minimal(headline="  Spaces\n\tcollapse   here  ")).encode())
     assert article.headline == "Spaces collapse here"
@@ -212,6 +245,16 @@ def test_documents_over_one_mebibyte_are_too_large() -> None:
         ("ku-Latn", "ltr"),
         ("sd-Deva", "ltr"),
         ("az-Arab-IR", "rtl"),
+        # Subtags after a singleton are an extension or private use, not a script: Arabic with
+        # Latin digits is still Arabic.
+        ("ar-u-nu-latn", "rtl"),
+        ("en-US-x-arab", "ltr"),
+        # Without a script subtag the language's usual script decides, in its region if given:
+        # withdrawn Hebrew code iw (Java still emits it), South Azerbaijani, Kashmiri, Punjabi in Pakistan.
+        ("iw", "rtl"),
+        ("azb", "rtl"),
+        ("ks", "rtl"),
+        ("pa-PK", "rtl"),
     ],
 )
 def test_text_direction_follows_the_language(language: str, direction: str) -> None:

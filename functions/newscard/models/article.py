@@ -7,8 +7,11 @@ import re
 import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
+from itertools import takewhile
 from typing import Annotated, Literal
 
+from babel.core import get_global
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -25,20 +28,77 @@ from newscard.models.image_urls import check_image_url
 MAX_DOCUMENT_BYTES = 1024 * 1024
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 SLUG_MAX = 96
-RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "ps", "sd", "ug", "yi", "dv", "ckb", "syr"})
-# Scripts (ISO 15924, as BCP 47 script subtags) written right to left. A tag's script outranks its
-# language: pa-Arab (Shahmukhi Punjabi) and ff-Adlm (Fula in Adlam) run right to left, ku-Latn and
-# sd-Deva left to right.
-RTL_SCRIPTS = frozenset({"arab", "hebr", "thaa", "syrc", "adlm", "nkoo", "rohg", "mand", "samr", "yezi"})
+# Scripts (ISO 15924, as BCP 47 script subtags) written right to left: every script whose letters
+# Unicode gives the bidi class R or AL, plus Aran (Nastaliq), the Syriac variants, Book Pahlavi and
+# Garay (Unicode 16). A tag's script outranks its language: pa-Arab (Shahmukhi Punjabi) and ff-Adlm
+# (Fula in Adlam) run right to left, ku-Latn and sd-Deva left to right.
+RTL_SCRIPTS = frozenset(
+    {
+        "adlm", "arab", "aran", "armi", "avst", "chrs", "cprt", "elym", "gara", "hatr", "hebr", "hung",
+        "khar", "lydi", "mand", "mani", "mend", "merc", "mero", "narb", "nbat", "nkoo", "orkh", "ougr",
+        "palm", "phli", "phlp", "phlv", "phnx", "prti", "rohg", "samr", "sarb", "sogd", "sogo", "syrc",
+        "syre", "syrj", "syrn", "thaa", "yezi",
+    }
+)  # fmt: skip
+# Script subtags that name no one writing system (common, inherited, unwritten, unknown, notations)
+# say nothing about direction; neither do private-use ones (Qaaa-Qabx). The language decides.
+_UNDECIDED_SCRIPTS = frozenset({"zyyy", "zinh", "zxxx", "zzzz", "zmth", "zsym", "zsye"})
+# Languages whose usual script runs right to left, for when CLDR's likely subtags (below) do not
+# know the language: a fallback, and the SPEC's own list (ar, he, fa, ur) is in it. iw and ji are
+# the withdrawn codes of Hebrew and Yiddish that Java and old systems still emit.
+RTL_LANGUAGES = frozenset(
+    {
+        "ar", "arc", "azb", "bal", "bgn", "brh", "bqi", "ckb", "dv", "fa", "glk", "haz", "he", "iw",
+        "ji", "khw", "ks", "lki", "lrc", "mzn", "nqo", "pnb", "prs", "ps", "sd", "sdh", "skr", "syr",
+        "ug", "ur", "yi",
+    }
+)  # fmt: skip
 
 
 def text_direction(language: str) -> Literal["ltr", "rtl"]:
     """The writing direction of a BCP 47 tag: its script subtag's if it has one, else its language's."""
-    subtags = language.lower().replace("_", "-").split("-")
-    script = next((tag for tag in subtags[1:] if len(tag) == 4 and tag.isalpha()), None)
-    if script is not None:
+    return _direction(language.lower().replace("_", "-"))
+
+
+@lru_cache(maxsize=256)
+def _direction(tag: str) -> Literal["ltr", "rtl"]:
+    # Only the subtags before the first singleton describe the language: what follows is an
+    # extension or private use, so ar-u-nu-latn (Arabic, Latin digits) is Arabic, and "latn" there
+    # is not a script subtag.
+    head = list(takewhile(lambda subtag: len(subtag) > 1, tag.split("-")))
+    if not head:
+        return "ltr"  # private use alone (x-...) or an irregular grandfathered tag (i-klingon)
+    # An extlang is the language itself (zh-yue is Cantonese); its macrolanguage is the fallback.
+    languages = [*takewhile(lambda subtag: len(subtag) == 3 and subtag.isalpha(), head[1:4]), head[0]]
+    rest = head[len(languages) :]
+    script = next((subtag for subtag in rest if len(subtag) == 4 and subtag.isalpha()), None)
+    if script is not None and script not in _UNDECIDED_SCRIPTS and not "qaaa" <= script <= "qabx":
         return "rtl" if script in RTL_SCRIPTS else "ltr"
-    return "rtl" if subtags[0] in RTL_LANGUAGES else "ltr"
+    region = next((s for s in rest if (len(s) == 2 and s.isalpha()) or (len(s) == 3 and s.isdigit())), None)
+    for code in languages:
+        usual = _usual_script(code, region)
+        if usual is not None:
+            return "rtl" if usual in RTL_SCRIPTS else "ltr"
+    return "rtl" if any(code in RTL_LANGUAGES for code in languages) else "ltr"
+
+
+def _usual_script(language: str, region: str | None) -> str | None:
+    """The script a language is usually written in (in that region, if given), from CLDR's likely
+    subtags: azb -> Arab, ks -> Arab, pa-PK -> Arab but pa -> Guru. Babel ships this table in its
+    global data, offline; Locale.character_order would need a CLDR locale, which azb or glk lack."""
+    likely = get_global("likely_subtags")
+    aliases = get_global("language_aliases")
+    keys = [f"{language}_{region.upper()}"] if region else []
+    keys.append(language)
+    # A withdrawn or merged code (iw, prs) stands for its replacement (he, fa_AF).
+    alias = aliases.get(language)
+    if isinstance(alias, str):
+        keys.append(alias)
+    for key in keys:
+        found = likely.get(key)
+        if isinstance(found, str):
+            return next((part.lower() for part in found.split("_")[1:] if len(part) == 4), None)
+    return None
 
 
 # C0/C1 controls (tab and newline are whitespace, handled by collapsing) and the bidi
@@ -58,9 +118,27 @@ _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5\u180e")
 _WHITESPACE_RUN = re.compile(r"\s+")
 # RFC 3339 date-time; the offset is mandatory so times are never ambiguous.
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
-_BCP47 = re.compile(
-    r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|\d{3}))?(-[A-Za-z0-9]{5,8}|-\d[A-Za-z0-9]{3})*$"
+# A well-formed BCP 47 language tag (RFC 5646 section 2.1), subtag by subtag as its ABNF has them,
+# in either case. One deliberate narrowing: the primary language is 2-3 letters (ISO 639). The ABNF
+# also allows 4 letters (reserved) and 5-8 (registrable, none registered), which would let plain
+# words such as "arabic" or "french" through as tags.
+_LANGTAG = (
+    r"[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}"  # language, then extended language subtags: zh-yue
+    r"(?:-[A-Za-z]{4})?"  # script: Hant, Arab
+    r"(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"  # region: BR, 419
+    r"(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"  # variants: valencia, 1996
+    r"(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*"  # extensions, a singleton but x: u-nu-latn
+    r"(?:-[Xx](?:-[A-Za-z0-9]{1,8})+)?"  # private use: x-twain
 )
+_BCP47 = re.compile(rf"(?:{_LANGTAG}|[Xx](?:-[A-Za-z0-9]{{1,8}})+)")
+# The grandfathered tags the ABNF cannot describe (RFC 5646 section 2.2.8, "irregular"); the regular
+# ones (zh-min-nan, art-lojban, no-bok) already have a langtag's shape.
+_IRREGULAR_TAGS = frozenset(
+    {
+        "en-gb-oed", "i-ami", "i-bnn", "i-default", "i-enochian", "i-hak", "i-klingon", "i-lux",
+        "i-mingo", "i-navajo", "i-pwn", "i-tao", "i-tay", "i-tsu", "sgn-be-fr", "sgn-be-nl", "sgn-ch-de",
+    }
+)  # fmt: skip
 
 
 def not_a_character_message(value: str) -> str | None:
@@ -139,7 +217,8 @@ def _require_https(value: str) -> str:
 
 
 def _require_language(value: str) -> str:
-    if not _BCP47.match(value):
+    # fullmatch: re.match with "$" would also take a tag followed by a newline.
+    if not _BCP47.fullmatch(value) and value.lower() not in _IRREGULAR_TAGS:
         raise ValueError("must be a language tag like en, fr, ar or pt-BR")
     return value
 

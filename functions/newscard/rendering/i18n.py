@@ -5,6 +5,7 @@ from __future__ import annotations
 import gettext
 from datetime import datetime
 from functools import lru_cache
+from itertools import takewhile
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -39,18 +40,53 @@ MESSAGES: dict[str, str] = {
     "previous": N_("Previous page"),
     "next": N_("Next page"),
     "archive": N_("Archive"),
+    # Listing navigation: the pagination's label, "Page 2" in a listing's title, and the links to
+    # the pages of newer and of older articles.
+    "pages": N_("Pages"),
+    "page": N_("Page"),
+    "newer": N_("Newer"),
+    "older": N_("Older"),
 }
+# The words of listing navigation (pagination, archive), by the names the templates use.
+NAV_WORDS = ("pages", "page", "newer", "older", "archive")
 
 
 @lru_cache(maxsize=64)
 def locale_for(language: str) -> Locale:
     """The Babel locale for a BCP 47 tag, falling back to its language, then to English."""
-    for candidate in (language.replace("-", "_"), language.split("-")[0]):
+    for candidate in _locale_candidates(language):
         try:
-            return Locale.parse(candidate)
+            locale = Locale.parse(candidate)
         except (UnknownLocaleError, ValueError):
             continue
+        # Babel drops the script beside a variant it does not know (sr_Latn_RS_ekavsk gives
+        # sr_Cyrl_RS): then the next, shorter candidate keeps it.
+        asked = next((part for part in candidate.split("_")[1:] if len(part) == 4 and part.isalpha()), None)
+        if asked is None or locale.script is None or asked.lower() == locale.script.lower():
+            return locale
     return Locale.parse(FALLBACK)
+
+
+def _locale_candidates(language: str) -> list[str]:
+    """Babel identifiers for a tag, most specific first. Babel reads language_Script_REGION_VARIANT
+    and rejects anything more, so the tag's extensions and private use are cut off (ar-u-nu-latn is
+    Arabic, zh-Hant-TW-x-foo Traditional Chinese), and so is an extlang: zh-yue-HK takes zh_HK's
+    data and catalogs (Traditional, Hong Kong) rather than none."""
+    head = list(takewhile(lambda subtag: len(subtag) > 1, language.split("-")))
+    if not head:
+        return []
+    primary, *rest = head
+    while rest and len(rest[0]) == 3 and rest[0].isalpha():  # extlangs; a 3-character region is digits
+        rest.pop(0)
+    script_and_region = [
+        subtag
+        for subtag in rest[:2]
+        if (len(subtag) == 4 and subtag.isalpha())
+        or len(subtag) == 2
+        or (len(subtag) == 3 and subtag.isdigit())
+    ]
+    candidates = ["_".join([primary, *rest]), "_".join([primary, *script_and_region]), primary]
+    return list(dict.fromkeys(candidates))
 
 
 def catalog_names(language: str) -> list[str]:
@@ -134,37 +170,11 @@ def list_separators(count: int, language: str) -> list[str]:
     return [*separators, ""]
 
 
-# Words of listing navigation (pagination, archive); kept apart from _LABELS so each can grow alone.
-_NAV_LABELS: dict[str, dict[str, str]] = {
-    "en": {"pages": "Pages", "page": "Page", "newer": "Newer", "older": "Older", "archive": "Archive"},
-    "fr": {
-        "pages": "Pages",
-        "page": "Page",
-        "newer": "Plus récents",
-        "older": "Plus anciens",
-        "archive": "Archives",
-    },
-    "de": {"pages": "Seiten", "page": "Seite", "newer": "Neuere", "older": "Ältere", "archive": "Archiv"},
-    "es": {
-        "pages": "Páginas",
-        "page": "Página",
-        "newer": "Más recientes",
-        "older": "Anteriores",
-        "archive": "Archivo",
-    },
-    "ar": {"pages": "الصفحات", "page": "صفحة", "newer": "الأحدث", "older": "الأقدم", "archive": "الأرشيف"},
-    "he": {
-        "pages": "עמודים",
-        "page": "עמוד",
-        "newer": "חדשים יותר",
-        "older": "ישנים יותר",
-        "archive": "ארכיון",
-    },
-}
-
-
+@lru_cache(maxsize=64)
 def nav_labels(language: str) -> dict[str, str]:
-    return _NAV_LABELS.get(language.split("-")[0].lower(), _NAV_LABELS[FALLBACK])
+    """The words of listing navigation in the language, from its catalog (English where it has none)."""
+    words = labels(language)
+    return {name: words[name] for name in NAV_WORDS}
 
 
 def format_date_time(moment: datetime, language: str) -> str:
