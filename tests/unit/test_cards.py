@@ -120,6 +120,16 @@ def test_scripts_further_afield_are_drawn_by_their_own_font_not_replacement_mark
     assert face in {run.face.name for run in laid_out}
 
 
+@pytest.mark.parametrize(
+    ("styled", "plain"),
+    [("𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "Unicode"), ("𝐁𝐨𝐥𝐝 𝐧𝐞𝐰𝐬", "Bold news"), ("𝓢𝓬𝓻𝓲𝓹𝓽", "Script")],
+)
+def test_styled_letters_no_font_draws_are_drawn_as_their_plain_letters(styled: str, plain: str) -> None:
+    # Mathematical alphanumerics (pasted "fancy text"): no font we ship has them, but NFKC does
+    laid_out = runs(styled, font_chain("en"), False)
+    assert "".join(run.text for run in laid_out) == plain
+
+
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
 def test_every_character_of_a_headline_has_a_glyph_in_the_font_that_draws_it(name: str) -> None:
     # Given a headline in the script

@@ -214,8 +214,12 @@ def runs(text: str, chain: tuple[Face, ...], rtl: bool) -> tuple[Run, ...]:
             pieces.append((cluster, None))
             continue
         face = _face_for(cluster, chain, previous)
-        if face is None:  # nothing we ship draws it: show U+FFFD rather than an empty box
-            cluster, face = REPLACEMENT, SANS_REGULAR
+        if face is None:
+            # Nothing we ship draws it. Its compatibility form may be drawable (mathematical
+            # alphanumerics: "𝔘𝔫𝔦" is "Uni"; "㎏" is "kg"); else U+FFFD rather than an empty box.
+            folded = unicodedata.normalize("NFKC", cluster)
+            face = _face_for(folded, chain, previous) if folded != cluster else None
+            cluster, face = (folded, face) if face is not None else (REPLACEMENT, SANS_REGULAR)
         pieces.append((cluster, face))
         previous = face
     # Spaces join the run around them when both sides use the same face, else stand alone.
