@@ -68,3 +68,22 @@ def test_latin_headlines_need_no_fallback_and_cjk_find_their_face() -> None:
     assert all(fonts.covers(fonts.SANS_BOLD, ord(char)) for char in "Breaking: Élysée, 2026!")
     assert not fonts.covers(fonts.SANS_BOLD, ord("東"))
     assert fonts.covers(fonts.cjk_face("ja"), ord("東"))
+
+
+@pytest.mark.parametrize(
+    ("language", "first"),
+    [
+        ("ar", "arabic"),
+        ("sd", "arabic"),  # Sindhi, Uyghur and Sorani are written in Arabic script: its digits too
+        ("ug", "arabic"),
+        ("ckb", "arabic"),
+        ("pa-Arab", "arabic"),
+        ("pa", "sans-bold"),  # Gurmukhi: the Latin font leads, the chain finds Gurmukhi further on
+        ("iw", "hebrew"),  # the withdrawn code Java still sends
+        ("hi-Latn", "sans-bold"),  # Hinglish in Latin letters
+        ("zh-yue-HK", "cjk-zh-hant"),
+        ("ar-u-nu-latn", "arabic"),
+    ],
+)
+def test_the_font_of_the_script_a_language_is_written_in_leads_its_chain(language: str, first: str) -> None:
+    assert fonts.font_chain(language)[0].name == first

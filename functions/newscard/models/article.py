@@ -57,29 +57,43 @@ RTL_LANGUAGES = frozenset(
 
 def text_direction(language: str) -> Literal["ltr", "rtl"]:
     """The writing direction of a BCP 47 tag: its script subtag's if it has one, else its language's."""
-    return _direction(language.lower().replace("_", "-"))
+    tag = language.lower().replace("_", "-")
+    script = writing_script(tag)
+    if script is not None:
+        return "rtl" if script in RTL_SCRIPTS else "ltr"
+    return "rtl" if any(code in RTL_LANGUAGES for code in _languages(tag)) else "ltr"
 
 
 @lru_cache(maxsize=256)
-def _direction(tag: str) -> Literal["ltr", "rtl"]:
-    # Only the subtags before the first singleton describe the language: what follows is an
-    # extension or private use, so ar-u-nu-latn (Arabic, Latin digits) is Arabic, and "latn" there
-    # is not a script subtag.
-    head = list(takewhile(lambda subtag: len(subtag) > 1, tag.split("-")))
-    if not head:
-        return "ltr"  # private use alone (x-...) or an irregular grandfathered tag (i-klingon)
-    # An extlang is the language itself (zh-yue is Cantonese); its macrolanguage is the fallback.
-    languages = [*takewhile(lambda subtag: len(subtag) == 3 and subtag.isalpha(), head[1:4]), head[0]]
+def writing_script(language: str) -> str | None:
+    """The script (ISO 15924, lower case) a BCP 47 tag is written in: its script subtag, else the
+    language's usual one from CLDR's likely subtags (in its region, if given); None when neither
+    says. One answer for the page's direction and the cards' fonts: ur, ks, iw -> arab, arab, hebr."""
+    tag = language.lower().replace("_", "-")
+    head = _head(tag)
+    languages = _languages(tag)
     rest = head[len(languages) :]
     script = next((subtag for subtag in rest if len(subtag) == 4 and subtag.isalpha()), None)
     if script is not None and script not in _UNDECIDED_SCRIPTS and not "qaaa" <= script <= "qabx":
-        return "rtl" if script in RTL_SCRIPTS else "ltr"
+        return script
     region = next((s for s in rest if (len(s) == 2 and s.isalpha()) or (len(s) == 3 and s.isdigit())), None)
-    for code in languages:
-        usual = _usual_script(code, region)
-        if usual is not None:
-            return "rtl" if usual in RTL_SCRIPTS else "ltr"
-    return "rtl" if any(code in RTL_LANGUAGES for code in languages) else "ltr"
+    return next((usual for code in languages if (usual := _usual_script(code, region)) is not None), None)
+
+
+def _head(tag: str) -> list[str]:
+    # Only the subtags before the first singleton describe the language: what follows is an
+    # extension or private use, so ar-u-nu-latn (Arabic, Latin digits) is Arabic, and "latn" there
+    # is not a script subtag. Private use alone (x-...) and i-klingon have no head.
+    return list(takewhile(lambda subtag: len(subtag) > 1, tag.split("-")))
+
+
+def _languages(tag: str) -> list[str]:
+    """The tag's language codes, most specific first: an extlang is the language itself (zh-yue is
+    Cantonese) and its macrolanguage the fallback."""
+    head = _head(tag)
+    if not head:
+        return []
+    return [*takewhile(lambda subtag: len(subtag) == 3 and subtag.isalpha(), head[1:4]), head[0]]
 
 
 def _usual_script(language: str, region: str | None) -> str | None:

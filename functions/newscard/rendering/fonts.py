@@ -18,6 +18,7 @@ from typing import Literal
 
 from PIL import ImageFont
 
+from newscard.models.article import writing_script
 from newscard.rendering.shaping import LAMBDA_LAYER, SOURCE_LAYER, require_shaping
 
 PACKAGE_FONTS = Path(__file__).parent / "fonts"
@@ -107,7 +108,7 @@ def cjk_face(language: str) -> Face:
     if primary == "zh":
         if tag.startswith("zh-hk"):
             key = "zh-hk"
-        elif tag.startswith(_TRADITIONAL):
+        elif tag.startswith(_TRADITIONAL) or writing_script(tag) == "hant":  # zh-yue-HK, zh-Hant-...
             key = "zh-hant"
         else:
             key = "zh-hans"
@@ -139,13 +140,13 @@ def font_chain(language: str = "en", *, family: Family = "sans", bold: bool = Tr
     """
     latin = SERIF_BOLD if family == "serif" else (SANS_BOLD if bold else SANS_REGULAR)
     cjk = cjk_face(language)
-    primary = language.lower().split("-")[0]
+    # By the script the language is written in (its subtag, else CLDR's usual one), so Sindhi,
+    # Uyghur, Sorani or pa-Arab get the Arabic font's digits and punctuation as Urdu does.
     own = {
-        "ar": ARABIC, "fa": ARABIC, "ur": ARABIC, "ps": ARABIC, "he": HEBREW, "yi": HEBREW,
-        "hi": DEVANAGARI, "mr": DEVANAGARI, "ne": DEVANAGARI, "sa": DEVANAGARI,
-        "dv": THAANA, "syr": SYRIAC,
-        "ja": cjk, "zh": cjk, "ko": cjk,
-    }.get(primary)  # fmt: skip
+        "arab": ARABIC, "aran": ARABIC, "hebr": HEBREW, "deva": DEVANAGARI, "thaa": THAANA,
+        "syrc": SYRIAC, "syre": SYRIAC, "syrj": SYRIAC, "syrn": SYRIAC,
+        "hans": cjk, "hant": cjk, "hani": cjk, "jpan": cjk, "kore": cjk, "hang": cjk,
+    }.get(writing_script(language) or "")  # fmt: skip
     chain = [latin, ARABIC, HEBREW, DEVANAGARI, cjk, *EXTRA, SYMBOLS, EMOJI]
     if own is not None:
         chain.remove(own)
