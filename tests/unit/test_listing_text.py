@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -32,6 +31,7 @@ from newscard.rendering.site import (
     render_section_page,
 )
 from tests.conftest import seed_document
+from tests.unit.test_site_rendering import entry as listing_entry
 
 SITE = SiteInfo("The Gazette", "https://news.example.com")
 ARABIC_SITE = SiteInfo("الجريدة", "https://news.example.com", language="ar")
@@ -52,18 +52,7 @@ THAI = (
 
 
 def entry(slug: str, **changes: object) -> IndexEntry:
-    values: dict[str, object] = {
-        "slug": slug,
-        "url": f"https://news.example.com/articles/{slug}/",
-        "path": f"articles/{slug}/",
-        "headline": f"Headline {slug}",
-        "section": "World",
-        "section_slug": "world",
-        "language": "en",
-        "published_at": datetime.fromisoformat("2026-03-05T09:00:00+00:00"),
-    }
-    values.update(changes)
-    return IndexEntry.model_validate(values)
+    return listing_entry(slug, "2026-03-05T09:00:00+00:00", **changes)
 
 
 def article(**changes: Any) -> Article:
