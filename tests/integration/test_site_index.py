@@ -304,6 +304,23 @@ def test_a_pinned_story_that_is_taken_down_leaves_the_front_page_and_its_pins() 
     assert crawl(site)[1] == set()
 
 
+def test_a_pin_set_while_its_story_is_being_taken_down_never_leads_with_the_dead_page() -> None:
+    # Given a story half way through its takedown: its listing items deleted, its record not yet
+    site, listings = MemoryStore(), MemoryListingTable()
+    target = publisher(site, listings)
+    for number in range(3):
+        publish(target, document(number))
+    record = listings.get("LIST#ART#story-2", "ENTRY")
+    assert record is not None
+    listings.write_batch(deletes=[(str(pk), str(sk)) for pk, sk in json.loads(str(record["listed"]))])
+
+    # When an editor pins it at that moment
+    target.indexer.set_pins(FrontPins(pinned=[Pin(slug="story-2")], version=0))
+
+    # Then the front page rendered for the pin does not lead with (or link) it
+    assert "story-2" not in linked(site, "index.html")
+
+
 def test_a_pin_follows_its_story_to_a_new_slug() -> None:
     # Given a story pinned until tomorrow
     site = MemoryStore()

@@ -512,7 +512,11 @@ class SiteIndexer:
         pinned = []
         for pin in self.pins().pinned:
             record = self.table.get(*_article_key(pin.slug)) if pin.live(now) else None
-            if record is not None:
+            # A story on its way out has lost its front page item before any render that follows:
+            # a pin an editor set while it was being taken down must not lead with a dead page.
+            if record is not None and any(
+                self.table.get(*key) is not None for key in _keys(record) if key[0] == FRONT
+            ):
                 pinned.append(IndexEntry.model_validate_json(str(record["entry"])))
         return pinned
 
