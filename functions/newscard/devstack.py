@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
@@ -505,12 +506,16 @@ def serve_api(stack: DevStack, host: str, port: int) -> ThreadingHTTPServer:
         do_GET = do_HEAD = do_POST = do_DELETE = do_PUT = do_PATCH = do_OPTIONS = _call
 
         def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-            # A method the API does not have (TRACE, QUERY, ...) is the client's mistake: 405, as
-            # API Gateway answers, not http.server's 501.
-            super().send_error(405 if code == 501 else code, message, explain)
+            # http.server's own refusals (a method the API does not have, a malformed request line)
+            # in the API's {"errors": [...]} shape. An unknown method (TRACE, QUERY, ...) is the
+            # client's mistake: 405, as API Gateway answers, not http.server's 501.
+            status = 405 if code == 501 else code
+            self._problem(status, message or HTTPStatus(status).phrase)
 
         def log_message(self, format: str, *args: Any) -> None:
-            print(f"api: {self.command} {self.path} -> {args[1] if len(args) > 1 else ''}", flush=True)
+            # A request line http.server could not read has no command or path.
+            command, path = getattr(self, "command", None) or "?", getattr(self, "path", "?")
+            print(f"api: {command} {path} -> {args[1] if len(args) > 1 else ''}", flush=True)
 
     server = ThreadingHTTPServer((host, port), ApiRequest)
     threading.Thread(target=server.serve_forever, name="newscard-api", daemon=True).start()

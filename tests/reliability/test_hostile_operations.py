@@ -314,6 +314,9 @@ def test_the_dev_servers_answer_head_bad_lengths_and_hidden_paths_like_aws(
         api_port, b"PATCH /articles/x HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
     )
     assert status in (404, 405) and set(json.loads(body)) == {"errors"}
+    # A method no route has (refused by http.server itself): the same shape, not an HTML page
+    status, headers, body = _raw_request(api_port, b"TRACE /articles HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert status == 405 and headers["content-type"] == "application/json" and json.loads(body)["errors"]
     # HEAD on the API is answered (GET without a body)
     status, _, body = _raw_request(api_port, b"HEAD /articles/x HTTP/1.1\r\nHost: x\r\n\r\n")
     assert status == 404 and body == b""
