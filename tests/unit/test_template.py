@@ -126,7 +126,7 @@ def test_functions_skip_pydantics_plugin_scan_at_cold_start(template: dict[str, 
         ),
         ("ThemeText", ["#ffffff"], ["white", "#fff"]),
         ("ThemeLogoKey", ["", "assets/logo.png"], ["logo.png", "incoming/logo.png"]),
-        ("SiteLanguage", ["en", "pt-BR"], ["", "english!"]),
+        ("SiteLanguage", ["en", "pt-BR", "ar-u-nu-latn", "zh-yue-HK"], ["", "english!", "en_US"]),
         ("DomainName", ["", "news.example.com"], ["News.Example.com", "https://news.example.com"]),
         (
             "CertificateArn",

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from newscard.models.article import Language
 from newscard.models.errors import ConfigurationError
 
 
@@ -71,9 +72,8 @@ class Settings(BaseModel):
     site_base_url: str = Field(alias="SITE_BASE_URL", pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
     site_name: str = Field(alias="SITE_NAME", min_length=1, max_length=80)
     # The language of the site's own pages (front page, sections, feed); articles carry their own.
-    site_language: str = Field(
-        alias="SITE_LANGUAGE", default="en", pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
-    )
+    # The same BCP 47 rule as an article's language (ar-u-nu-latn, zh-yue-HK), checked in one place.
+    site_language: Language = Field(alias="SITE_LANGUAGE", default="en")
     asset_hosts: list[str] = Field(alias="ASSET_HOSTS", default_factory=list)
     # Section slugs in the order the front page lists them (comma-separated); others follow by name.
     section_order: list[str] = Field(alias="SECTION_ORDER", default_factory=list)
