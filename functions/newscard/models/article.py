@@ -57,11 +57,11 @@ RTL_LANGUAGES = frozenset(
 
 def text_direction(language: str) -> Literal["ltr", "rtl"]:
     """The writing direction of a BCP 47 tag: its script subtag's if it has one, else its language's."""
-    tag = language.lower().replace("_", "-")
-    script = writing_script(tag)
+    script = writing_script(language)
     if script is not None:
         return "rtl" if script in RTL_SCRIPTS else "ltr"
-    return "rtl" if any(code in RTL_LANGUAGES for code in _languages(tag)) else "ltr"
+    primary, extlangs, _ = language_subtags(language)
+    return "rtl" if any(code in RTL_LANGUAGES for code in (*extlangs, primary)) else "ltr"
 
 
 @lru_cache(maxsize=256)
@@ -69,31 +69,26 @@ def writing_script(language: str) -> str | None:
     """The script (ISO 15924, lower case) a BCP 47 tag is written in: its script subtag, else the
     language's usual one from CLDR's likely subtags (in its region, if given); None when neither
     says. One answer for the page's direction and the cards' fonts: ur, ks, iw -> arab, arab, hebr."""
-    tag = language.lower().replace("_", "-")
-    head = _head(tag)
-    languages = _languages(tag)
-    rest = head[len(languages) :]
+    primary, extlangs, rest = language_subtags(language)
     script = next((subtag for subtag in rest if len(subtag) == 4 and subtag.isalpha()), None)
     if script is not None and script not in _UNDECIDED_SCRIPTS and not "qaaa" <= script <= "qabx":
         return script
     region = next((s for s in rest if (len(s) == 2 and s.isalpha()) or (len(s) == 3 and s.isdigit())), None)
+    # An extlang is the language itself (zh-yue is Cantonese); its macrolanguage is the fallback.
+    languages = (*extlangs, primary) if primary else ()
     return next((usual for code in languages if (usual := _usual_script(code, region)) is not None), None)
 
 
-def _head(tag: str) -> list[str]:
-    # Only the subtags before the first singleton describe the language: what follows is an
-    # extension or private use, so ar-u-nu-latn (Arabic, Latin digits) is Arabic, and "latn" there
-    # is not a script subtag. Private use alone (x-...) and i-klingon have no head.
-    return list(takewhile(lambda subtag: len(subtag) > 1, tag.split("-")))
-
-
-def _languages(tag: str) -> list[str]:
-    """The tag's language codes, most specific first: an extlang is the language itself (zh-yue is
-    Cantonese) and its macrolanguage the fallback."""
-    head = _head(tag)
+def language_subtags(language: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """A BCP 47 tag taken apart, lower case: its primary language, its extlangs (zh-yue: yue) and
+    the subtags that follow up to the first singleton (script, region, variants). What follows a
+    singleton is an extension or private use and describes no language: ar-u-nu-latn is Arabic,
+    and its "latn" is no script subtag. Private use alone (x-...) and i-klingon give ("", (), ())."""
+    head = list(takewhile(lambda subtag: len(subtag) > 1, language.lower().replace("_", "-").split("-")))
     if not head:
-        return []
-    return [*takewhile(lambda subtag: len(subtag) == 3 and subtag.isalpha(), head[1:4]), head[0]]
+        return "", (), ()
+    extlangs = tuple(takewhile(lambda subtag: len(subtag) == 3 and subtag.isalpha(), head[1:4]))
+    return head[0], extlangs, tuple(head[1 + len(extlangs) :])
 
 
 def _usual_script(language: str, region: str | None) -> str | None:

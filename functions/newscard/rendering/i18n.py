@@ -5,7 +5,6 @@ from __future__ import annotations
 import gettext
 from datetime import datetime
 from functools import lru_cache
-from itertools import takewhile
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -13,7 +12,7 @@ from babel.core import get_global
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
 from babel.lists import format_list
 
-from newscard.models.article import text_direction
+from newscard.models.article import language_subtags, text_direction
 
 FALLBACK = "en"
 DOMAIN = "newscard"
@@ -72,12 +71,9 @@ def _locale_candidates(language: str) -> list[str]:
     and rejects anything more, so the tag's extensions and private use are cut off (ar-u-nu-latn is
     Arabic, zh-Hant-TW-x-foo Traditional Chinese), and so is an extlang: zh-yue-HK takes zh_HK's
     data and catalogs (Traditional, Hong Kong) rather than none."""
-    head = list(takewhile(lambda subtag: len(subtag) > 1, language.split("-")))
-    if not head:
+    primary, _extlangs, rest = language_subtags(language)
+    if not primary:
         return []
-    primary, *rest = head
-    while rest and len(rest[0]) == 3 and rest[0].isalpha():  # extlangs; a 3-character region is digits
-        rest.pop(0)
     script_and_region = [
         subtag
         for subtag in rest[:2]
