@@ -89,6 +89,7 @@ def environment() -> Environment:
     env.globals["soft_hyphens"] = SoftHyphens
     env.globals["nav_labels"] = i18n.nav_labels
     env.globals["labels"] = i18n.labels
+    env.globals["list_separators"] = i18n.list_separators
     env.globals["source_sets"] = renditions.source_sets
     env.globals["fallback"] = renditions.fallback
     env.globals["srcset"] = renditions.srcset
