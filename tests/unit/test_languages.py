@@ -9,6 +9,7 @@ from newscard.models.article import text_direction
 from newscard.models.errors import ConfigurationError
 from newscard.models.settings import Settings
 from newscard.rendering import i18n
+from tests.conftest import ENVIRONMENT
 
 CATALOG_TAGS = sorted(
     path.parent.parent.name.replace("_", "-") for path in i18n.LOCALE_DIR.glob("*/LC_MESSAGES/newscard.mo")
@@ -106,13 +107,6 @@ def test_every_catalog_has_its_own_listing_navigation_words_and_the_old_ones_are
 
 @pytest.mark.parametrize("tag", ["ar-u-nu-latn", "zh-yue-HK", "en-US-x-house"])
 def test_the_site_language_takes_every_tag_an_article_may_have(tag: str) -> None:
-    environment = {
-        "ARTICLES_BUCKET": "articles",
-        "SITE_BUCKET": "site",
-        "STATE_TABLE": "state",
-        "SITE_BASE_URL": "https://news.example.com",
-        "SITE_NAME": "The Gazette",
-    }
-    assert Settings.from_env({**environment, "SITE_LANGUAGE": tag}).site_language == tag
+    assert Settings.from_env({**ENVIRONMENT, "SITE_LANGUAGE": tag}).site_language == tag
     with pytest.raises(ConfigurationError, match="SITE_LANGUAGE is invalid"):
-        Settings.from_env({**environment, "SITE_LANGUAGE": tag.replace("-", "_")})
+        Settings.from_env({**ENVIRONMENT, "SITE_LANGUAGE": tag.replace("-", "_")})
